@@ -1,0 +1,104 @@
+/**
+ * One IR compiled for a few batch sizes (1, 2, 4, ... up to a cap), each on demand. A call with
+ * n items takes the smallest compiled batch that holds them (unused slots are zero-filled), so a
+ * frame's faces go through one inference without recompiling for every face count.
+ */
+import { openvino, type CompiledModel, type InferRequest, type RuntimeOptions } from '../engine';
+import { RequestPool } from '../engine/request-pool';
+import type { OpenVinoProperties } from '../config';
+
+export interface BatchedModelOptions {
+  xml: string;
+  bin: string;
+  device: string;
+  config?: OpenVinoProperties;
+  runtime?: RuntimeOptions;
+  maxBatch?: number;
+}
+
+interface Slot {
+  request: InferRequest;
+  input: Float32Array;
+}
+
+interface Variant {
+  model: CompiledModel;
+  pool: RequestPool<Slot>;
+  outputName: string;
+}
+
+export class BatchedModel {
+  readonly #options: BatchedModelOptions;
+  readonly #variants = new Map<number, Promise<Variant>>();
+  readonly maxBatch: number;
+  #closed = false;
+
+  constructor(options: BatchedModelOptions) {
+    this.#options = options;
+    this.maxBatch = options.maxBatch ?? 16;
+  }
+
+  /** Compiles batch 1 now so that configuration mistakes surface at create time. */
+  async warm(): Promise<CompiledModel> {
+    return (await this.#variant(1)).model;
+  }
+
+  static batchFor(n: number, maxBatch: number): number {
+    let batch = 1;
+    while (batch < n && batch < maxBatch) batch *= 2;
+    return Math.min(batch, maxBatch);
+  }
+
+  /**
+   * Runs `n` items (n <= maxBatch): `fill(input, batch)` writes the items into the batch input
+   * (slots n..batch-1 are zeroed first), and the first output comes back as a fresh copy.
+   */
+  async run(n: number, fill: (input: Float32Array, batch: number) => void): Promise<{ output: Float32Array; batch: number }> {
+    const batch = BatchedModel.batchFor(n, this.maxBatch);
+    const variant = await this.#variant(batch);
+    return variant.pool.use(async (slot) => {
+      const perItem = slot.input.length / batch;
+      slot.input.fill(0, n * perItem);
+      fill(slot.input, batch);
+      const outputs = await slot.request.infer();
+      return { output: outputs[variant.outputName] as Float32Array, batch };
+    });
+  }
+
+  #variant(batch: number): Promise<Variant> {
+    let variant = this.#variants.get(batch);
+    if (!variant) {
+      variant = this.#compile(batch);
+      this.#variants.set(batch, variant);
+      // A failed compile must not poison later calls.
+      variant.catch(() => this.#variants.delete(batch));
+    }
+    return variant;
+  }
+
+  async #compile(batch: number): Promise<Variant> {
+    const o = this.#options;
+    const model = await openvino.compileModelAsync({ xml: o.xml, bin: o.bin, device: o.device, config: o.config, runtime: o.runtime, batch });
+    if (this.#closed) {
+      model.close();
+      throw new Error('closed while compiling');
+    }
+    const slots: Slot[] = [];
+    for (let i = 0; i < Math.max(1, model.optimalInferRequests); i++) {
+      const request = model.createInferRequest();
+      slots.push({ request, input: request.inputBuffer(0) });
+    }
+    return { model, pool: new RequestPool(slots), outputName: model.outputs[0].name };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const variants = await Promise.allSettled(this.#variants.values());
+    for (const v of variants) {
+      if (v.status !== 'fulfilled') continue;
+      for (const slot of v.value.pool.drain()) slot.request.close();
+      v.value.model.close();
+    }
+    this.#variants.clear();
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * FacePipeline: a photo in, every face's box, five landmarks and identity vector out.
+ * detector -> landmarks (one batch per frame) -> similarity warp of every face straight from the
+ * decoded frame into one re-identification batch -> L2-normalised embeddings.
+ */
+import { alignFaces, type RawImage } from '../align';
+import { loadConfig, modelSection, type FaceReidConfig } from '../config';
+import { invalidType } from '../errors';
+import { decodeImage, type ImageInput } from '../image';
+import { resolveModel } from '../models';
+import { REID_INPUT_SIZE, REID_MODEL, EMBEDDING_SIZE } from '../reid';
+import { l2NormaliseInPlace } from '../util/vector';
+import { BatchedModel } from './batched-model';
+import { FaceDetector, type Box } from './detector';
+import { LandmarksRegressor } from './landmarks';
+
+export interface Face {
+  /** Detector box in the original image's pixels, clipped to the image. */
+  box: Box;
+  score: number;
+  /** Left eye, right eye, nose tip, left and right mouth corner, in image pixels. */
+  landmarks: [number, number][];
+  embedding: Float32Array;
+}
+
+export interface FacePipelineOptions extends FaceReidConfig {
+  /** A JSON configuration file; FACE_REID_CONFIG is read when this is absent. */
+  configFile?: string;
+  maxPixels?: number;
+  verifyModels?: boolean;
+}
+
+export class FacePipeline {
+  readonly #detector: FaceDetector;
+  readonly #landmarks: LandmarksRegressor;
+  readonly #reid: BatchedModel;
+  readonly #antialias: boolean;
+  readonly #maxPixels: number | undefined;
+  /** The effective configuration (file, environment and options merged). */
+  readonly config: FaceReidConfig;
+
+  private constructor(parts: { detector: FaceDetector; landmarks: LandmarksRegressor; reid: BatchedModel }, config: FaceReidConfig, maxPixels?: number) {
+    this.#detector = parts.detector;
+    this.#landmarks = parts.landmarks;
+    this.#reid = parts.reid;
+    this.#antialias = config.reid?.antialias ?? false;
+    this.#maxPixels = maxPixels;
+    this.config = config;
+  }
+
+  /** Loads the three models, each on the device its configuration section names. */
+  static async create(options: FacePipelineOptions = {}): Promise<FacePipeline> {
+    if (options === null || typeof options !== 'object') throw invalidType('an options object', 'options', options);
+    const { configFile, maxPixels, verifyModels, ...overrides } = options;
+    const config = loadConfig({ file: configFile, overrides });
+    const shared = { modelDir: config.modelDir, runtime: config.runtime, verifyModel: verifyModels };
+    const reidSection = modelSection(config, 'reid');
+    const reidFiles = await resolveModel(REID_MODEL, reidSection.precision ?? 'FP16', { modelDir: config.modelDir, verify: verifyModels });
+    const reid = new BatchedModel({
+      ...reidFiles,
+      device: reidSection.device,
+      config: { PERFORMANCE_HINT: 'LATENCY', ...reidSection.config },
+      runtime: config.runtime,
+    });
+    const [detector, landmarks] = await Promise.all([
+      FaceDetector.create({ ...modelSection(config, 'detector'), ...shared }),
+      LandmarksRegressor.create({ ...modelSection(config, 'landmarks'), ...shared }),
+      reid.warm(),
+    ]);
+    return new FacePipeline({ detector, landmarks, reid }, config, maxPixels);
+  }
+
+  /** Every face of the image, highest detector score first. */
+  async analyze(image: ImageInput): Promise<Face[]> {
+    const raw = await decodeImage(image, { maxPixels: this.#maxPixels });
+    return this.analyzeRaw(raw);
+  }
+
+  /** `analyze` on pixels already decoded (a video frame, say); nothing is copied. */
+  async analyzeRaw(raw: RawImage): Promise<Face[]> {
+    const detections = await this.#detector.detect(raw);
+    if (detections.length === 0) return [];
+    const points = await this.#landmarks.locate(raw, detections.map((d) => d.box));
+    const embeddings = await this.#embed(raw, points);
+    return detections.map((d, i) => ({
+      box: d.box,
+      score: d.score,
+      landmarks: [0, 1, 2, 3, 4].map((k) => [points[i][2 * k], points[i][2 * k + 1]] as [number, number]),
+      embedding: embeddings[i],
+    }));
+  }
+
+  async #embed(raw: RawImage, points: Float64Array[]): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (let start = 0; start < points.length; start += this.#reid.maxBatch) {
+      const chunk = points.slice(start, start + this.#reid.maxBatch);
+      const { output } = await this.#reid.run(chunk.length, (input) => {
+        alignFaces(raw, chunk, input, { size: REID_INPUT_SIZE, antialias: this.#antialias });
+      });
+      for (let i = 0; i < chunk.length; i++) {
+        out.push(l2NormaliseInPlace(output.slice(i * EMBEDDING_SIZE, (i + 1) * EMBEDDING_SIZE)));
+      }
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.#detector.close(), this.#landmarks.close(), this.#reid.close()]);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * landmarks-regression-retail-0009 on every face of a frame in one batch: each detector box is
+ * enlarged about its centre (1.15, as the Open Model Zoo demo), cropped and resized natively to
+ * 48x48; the ten outputs (normalised to the crop) are mapped back to frame pixels.
+ */
+import { resizeInto, type RawImage } from '../align';
+import type { RuntimeOptions } from '../engine';
+import type { ModelConfig } from '../config';
+import { resolveModel } from '../models';
+import { BatchedModel } from './batched-model';
+import type { Box } from './detector';
+
+export const LANDMARKS_MODEL = 'landmarks-regression-retail-0009';
+const INPUT_SIZE = 48;
+export const ROI_SCALE = 1.15;
+
+/** The crop the landmark model sees: the box enlarged about its centre, in whole pixels inside the frame. */
+export function landmarkRoi(box: Box, width: number, height: number, scale = ROI_SCALE): Box {
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  const x0 = Math.max(0, Math.trunc(cx - (box.width * scale) / 2));
+  const y0 = Math.max(0, Math.trunc(cy - (box.height * scale) / 2));
+  const x1 = Math.min(width, Math.trunc(cx + (box.width * scale) / 2));
+  const y1 = Math.min(height, Math.trunc(cy + (box.height * scale) / 2));
+  return { x: x0, y: y0, width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0) };
+}
+
+export class LandmarksRegressor {
+  readonly #model: BatchedModel;
+
+  private constructor(model: BatchedModel) {
+    this.#model = model;
+  }
+
+  static async create(config: ModelConfig & { modelDir?: string; runtime?: RuntimeOptions; verifyModel?: boolean }): Promise<LandmarksRegressor> {
+    const files = await resolveModel(LANDMARKS_MODEL, config.precision ?? 'FP16', { modelDir: config.modelDir, verify: config.verifyModel });
+    const model = new BatchedModel({ ...files, device: config.device ?? 'CPU', config: { PERFORMANCE_HINT: 'LATENCY', ...config.config }, runtime: config.runtime });
+    await model.warm();
+    return new LandmarksRegressor(model);
+  }
+
+  /** Five [x, y] points per box, in frame pixels (Float64Array(10) each). */
+  async locate(image: RawImage, boxes: readonly Box[]): Promise<Float64Array[]> {
+    const results: Float64Array[] = [];
+    for (let start = 0; start < boxes.length; start += this.#model.maxBatch) {
+      const chunk = boxes.slice(start, start + this.#model.maxBatch);
+      const rois = chunk.map((b) => landmarkRoi(b, image.width, image.height));
+      const { output } = await this.#model.run(chunk.length, (input) => {
+        rois.forEach((roi, index) => resizeInto(image, input, { width: INPUT_SIZE, height: INPUT_SIZE, index, roi }));
+      });
+      rois.forEach((roi, i) => {
+        const points = new Float64Array(10);
+        for (let k = 0; k < 5; k++) {
+          points[2 * k] = roi.x + output[i * 10 + 2 * k] * roi.width;
+          points[2 * k + 1] = roi.y + output[i * 10 + 2 * k + 1] * roi.height;
+        }
+        results.push(points);
+      });
+    }
+    return results;
+  }
+
+  close(): Promise<void> {
+    return this.#model.close();
+  }
+}

@@ -17,7 +17,15 @@ const DETECTOR = 'face-detection-retail-0004';
 const REID = 'face-reidentification-retail-0095';
 
 const sha384 = (buf) => crypto.createHash('sha384').update(buf).digest('hex');
-const tempDir = (tag) => fs.mkdtempSync(path.join(os.tmpdir(), `face-reid-${tag}-`));
+const created = [];
+const tempDir = (tag) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `face-reid-${tag}-`));
+  created.push(dir);
+  return dir;
+};
+after(() => {
+  for (const dir of created) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** Every file under `dir`, relative, including hidden temp files. */
 function listFiles(dir) {

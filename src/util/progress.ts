@@ -126,7 +126,7 @@ export class Progress {
     } else {
       parts.push(`${this.amount(this.current)}${this.unitSuffix()}`);
     }
-    if (rate > 0) parts.push(`${this.amount(rate)}${this.unit === 'bytes' ? '' : ` ${this.unit}`}/s`);
+    if (rate > 0) parts.push(this.unit === 'bytes' ? `${formatBytes(rate)}/s` : `${rate < 100 ? rate.toFixed(1) : Math.round(rate)} ${this.unit}/s`);
     if (this.total > 0 && rate > 0) parts.push(`ETA ${formatDuration(Math.max(0, this.total - this.current) / rate)}`);
     return parts.join(' ');
   }

@@ -279,6 +279,17 @@ describe('fetchModels over HTTP (local server in the OMZ URL layout)', function 
     assert.equal(fs.existsSync(stale), false);
   });
 
+  it('gives up on a server that goes silent mid-body (idle timeout), leaving nothing behind', async () => {
+    mode = 'stall';
+    const dest = tempDir('stall');
+    await assert.rejects(models.fetchModels({ models: [LANDMARKS], from: base, dest, timeoutMs: 300 }), (err) => {
+      assert.equal(err.code, 'DOWNLOAD_FAILED');
+      assert.match(err.message, /no data for 300 ms/);
+      return true;
+    });
+    assert.deepEqual(listFiles(dest), []);
+  });
+
   it('reports HTTP errors as DOWNLOAD_FAILED', async () => {
     await assert.rejects(
       models.fetchModels({ models: [REID], precisions: ['FP32'], from: base, dest: tempDir('404') }), // FP32 re-id is not served

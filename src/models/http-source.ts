@@ -38,7 +38,9 @@ function request(url: URL, timeoutMs: number, redirectsLeft: number, original: s
       reject(new FaceReidError(`Cannot download ${url.href}: only http and https URLs are supported`, 'DOWNLOAD_FAILED'));
       return;
     }
+    let response: IncomingMessage | undefined;
     const req = client.get(url, { headers: { 'user-agent': 'ov-face-reid', accept: '*/*' } }, (res) => {
+      response = res;
       const status = res.statusCode ?? 0;
       if (REDIRECTS.has(status) && res.headers.location) {
         res.resume(); // drain so the socket can be reused or closed
@@ -60,10 +62,13 @@ function request(url: URL, timeoutMs: number, redirectsLeft: number, original: s
     });
     // The socket timeout stays armed while the body streams, so it also catches a mid-body stall.
     req.setTimeout(timeoutMs, () => {
-      req.destroy(new FaceReidError(`Download of ${url.href} stalled: no data for ${timeoutMs} ms`, 'DOWNLOAD_FAILED'));
+      const err = new FaceReidError(`no data for ${timeoutMs} ms from ${url.host}`, 'DOWNLOAD_FAILED');
+      // Once the body is streaming, the reader must see this reason rather than a bare "aborted".
+      response?.destroy(err);
+      req.destroy(err);
     });
     req.on('error', (err) => {
-      reject(err instanceof FaceReidError ? err : new FaceReidError(`Download of ${url.href} failed: ${err.message}`, 'DOWNLOAD_FAILED'));
+      reject(new FaceReidError(`Download of ${url.href} failed: ${err.message}`, 'DOWNLOAD_FAILED'));
     });
   });
 }

@@ -97,7 +97,8 @@ export async function installVerified(source: Readable, finalPath: string, facts
     try {
       await pipeline(source, meter, createWriteStream(temp, { flags: 'wx' }));
     } catch (err) {
-      if (err instanceof FaceReidError) throw err;
+      // Size and hash failures pass through; transport failures get the byte count that explains them.
+      if (err instanceof FaceReidError && err.code !== 'DOWNLOAD_FAILED') throw err;
       throw new FaceReidError(`${options.subject} was interrupted after ${bytes} of ${facts.size} bytes: ${(err as Error).message}`, 'DOWNLOAD_FAILED');
     }
     if (bytes !== facts.size) throw sizeMismatch(options.subject, facts.size, String(bytes));

@@ -87,6 +87,9 @@ async function fetch(argv: string[]): Promise<number> {
       console.log(`${results.length} files verified in ${dest} (${moved.length} fetched, ${formatBytes(bytes)}; ${results.length - moved.length} already present)`);
     }
     return 0;
+  } catch (err) {
+    progress?.done(); // end the redrawn line so the error message starts on its own
+    throw err;
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

@@ -1,0 +1,78 @@
+/**
+ * Pixels already in memory. The same shape is accepted by src/align (to be unified): 8-bit
+ * interleaved samples, rows `stride` bytes apart (default width * channels).
+ */
+import { FaceReidError, invalidType, outOfRange } from '../errors';
+
+export type PixelOrder = 'rgb' | 'bgr' | 'rgba' | 'bgra' | 'gray';
+
+export interface RawImage {
+  data: Uint8Array | Uint8ClampedArray | Buffer;
+  width: number;
+  height: number;
+  channels: 1 | 3 | 4;
+  /** Default by channels: 1 → 'gray', 3 → 'rgb', 4 → 'rgba'. */
+  order?: PixelOrder;
+  /** Bytes from one row to the next; default width * channels. */
+  stride?: number;
+}
+
+/** What decoding an encoded image produces: tightly packed 3-channel sRGB. */
+export interface RgbImage extends RawImage {
+  data: Buffer;
+  channels: 3;
+  order: 'rgb';
+  stride: number;
+}
+
+export const DEFAULT_MAX_PIXELS = 50_000_000;
+
+const ORDERS_BY_CHANNELS: Record<number, readonly PixelOrder[]> = {
+  1: ['gray'],
+  3: ['rgb', 'bgr'],
+  4: ['rgba', 'bgra'],
+};
+
+/** True for objects that look like a RawImage (not for Buffers/Uint8Arrays, which are encoded files). */
+export function isRawImageLike(value: unknown): value is RawImage {
+  return typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && 'data' in value && 'width' in value;
+}
+
+function checkDimension(value: unknown, name: string): number {
+  if (typeof value !== 'number') throw invalidType('a positive integer', name, value);
+  if (!Number.isInteger(value) || value <= 0) throw outOfRange('a positive integer', name, value);
+  return value;
+}
+
+/**
+ * Validates a raw image and returns it with `order` and `stride` made explicit. The pixel data is
+ * never copied or read: the returned object shares `data` with the input. Size limits are checked
+ * before anything about `data`, so an absurd declared size fails fast with IMAGE_TOO_LARGE.
+ */
+export function checkRawImage(image: RawImage, name = 'image', maxPixels = DEFAULT_MAX_PIXELS): RawImage & { order: PixelOrder; stride: number } {
+  if (typeof image !== 'object' || image === null) throw invalidType('a raw image object', name, image);
+  const width = checkDimension(image.width, `${name}.width`);
+  const height = checkDimension(image.height, `${name}.height`);
+  if (width * height > maxPixels) {
+    throw new FaceReidError(`${name} is ${width}x${height} = ${width * height} pixels, more than the limit of ${maxPixels} (maxPixels)`, 'IMAGE_TOO_LARGE');
+  }
+  const channels = image.channels;
+  if (typeof channels !== 'number') throw invalidType('1, 3 or 4', `${name}.channels`, channels);
+  const orders = ORDERS_BY_CHANNELS[channels];
+  if (!orders) throw outOfRange('1, 3 or 4', `${name}.channels`, channels);
+  const order = image.order ?? orders[0]!;
+  if (!orders.includes(order)) throw outOfRange(`an order for ${channels} channel(s) (${orders.join(', ')})`, `${name}.order`, image.order);
+  const data = image.data;
+  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
+    throw invalidType('a Buffer, Uint8Array or Uint8ClampedArray', `${name}.data`, data);
+  }
+  const rowBytes = width * channels;
+  const stride = image.stride ?? rowBytes;
+  if (typeof stride !== 'number') throw invalidType('an integer', `${name}.stride`, stride);
+  if (!Number.isInteger(stride) || stride < rowBytes) throw outOfRange(`an integer >= width * channels (${rowBytes})`, `${name}.stride`, stride);
+  const needed = stride * (height - 1) + rowBytes;
+  if (data.length < needed) {
+    throw outOfRange(`at least ${needed} bytes of data for ${width}x${height}x${channels} (stride ${stride})`, `${name}.data.length`, data.length);
+  }
+  return { data, width, height, channels, order, stride };
+}

@@ -1,0 +1,3 @@
+// The package's public surface: a plain list of re-exports; each area appends its line.
+export * from './image';
+export * from './models';

@@ -43,7 +43,10 @@ export async function run(argv: string[]): Promise<number> {
       concurrency: reid.parallelism * 2,
       outDir: values.out ?? 'lfw-eval',
       describe: { model: 'face-reidentification-retail-0095', precision: reid.precision, device: reid.device, root: values.root, landmarks: values.landmarks, landmarkScale: scale },
-      onProgress: (done, total) => progress.update(done, total),
+      onProgress: (_done, total) => {
+        progress.setTotal(total);
+        progress.tick();
+      },
       embed: async (rel, abs) => {
         const points = landmarks.get(rel);
         if (!points) return null;

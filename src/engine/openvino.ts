@@ -69,5 +69,4 @@ export const openvino = {
   runtimeInfo(runtime?: RuntimeOptions): RuntimeInfo {
     return { ...loadRuntime(runtime) };
   },
-
 };

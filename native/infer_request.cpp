@@ -82,8 +82,16 @@ InferRequest::InferRequest(const Napi::CallbackInfo& info) : Napi::ObjectWrap<In
   bindings_.resize(model_->inputs.size());
   // One thread-safe function per request, referenced only while an inference is in
   // flight so that an idle request never keeps the process alive.
-  tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function(), "faceReid.infer", 0, 1, this,
-                                        [](Napi::Env, void*, InferRequest*) {}, static_cast<void*>(nullptr));
+  tsfnState_ = new TsfnState();
+  tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function(), "faceReid.infer", 0, 1, tsfnState_,
+                                        [](Napi::Env, void*, TsfnState* state) {
+                                          if (state->ownerGone) {
+                                            delete state;
+                                          } else {
+                                            state->finalized = true;
+                                          }
+                                        },
+                                        static_cast<void*>(nullptr));
   tsfn_.Unref(env);
 }
 
@@ -97,8 +105,16 @@ void InferRequest::Release() {
     api_->infer_request_free(request_);
     request_ = nullptr;
   }
-  if (tsfn_) {
-    tsfn_.Release();
+  if (tsfnState_ != nullptr) {
+    // At environment teardown the TSFN can already be gone: releasing it then would
+    // touch freed memory.
+    if (tsfnState_->finalized) {
+      delete tsfnState_;
+    } else {
+      tsfnState_->ownerGone = true;
+      tsfn_.Release();
+    }
+    tsfnState_ = nullptr;
     tsfn_ = Napi::ThreadSafeFunction();
   }
   bindings_.clear();

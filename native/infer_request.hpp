@@ -42,7 +42,14 @@ class InferRequest : public Napi::ObjectWrap<InferRequest> {
   ov::InferRequest* request_ = nullptr;
   std::vector<Binding> bindings_;
   std::unique_ptr<ov::Callback> callback_;  // OpenVINO keeps this pointer: it lives as long as the request
+  // Who lets go last of the thread-safe function's bookkeeping: the TSFN may be finalized
+  // before this object (environment teardown) or after it (ordinary garbage collection).
+  struct TsfnState {
+    bool finalized = false;
+    bool ownerGone = false;
+  };
   Napi::ThreadSafeFunction tsfn_;
+  TsfnState* tsfnState_ = nullptr;
   std::unique_ptr<Napi::Promise::Deferred> pending_;
   Napi::ObjectReference self_;  // holds this object while an inference is in flight
   bool busy_ = false;

@@ -124,7 +124,13 @@ void InferRequest::Release() {
 void InferRequest::OnDone(void* self) {
   auto* request = static_cast<InferRequest*>(self);
   request->tsfn_.NonBlockingCall([request](Napi::Env env, Napi::Function) {
-    if (env != nullptr) request->Complete(env);
+    if (env == nullptr) return;
+    try {
+      request->Complete(env);
+    } catch (const Napi::Error&) {
+      // Only when the environment is shutting down (a worker terminated mid-inference):
+      // JS can no longer run, and the request is freed with the environment.
+    }
   });
 }
 

@@ -1,0 +1,102 @@
+/**
+ * Finds and loads the OpenVINO C runtime (libopenvino_c). Only one runtime can be
+ * loaded per process; a Core is created lazily once per environment (thread).
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { FaceReidError } from '../errors';
+import { engineBinding, NativeCore } from './binding';
+
+export interface RuntimeOptions {
+  /** libopenvino_c file, or a folder holding it. When given, it is the only place tried. */
+  libraryPath?: string;
+}
+
+export interface RuntimeInfo {
+  /** Canonical path of the loaded libopenvino_c. */
+  libraryPath: string;
+  /** OpenVINO build number, e.g. "2026.4.1-22982-...". */
+  version: string;
+}
+
+const packageRoot = resolve(__dirname, '..', '..');
+const systemName = 'libopenvino_c.so';
+
+/** Library files in a folder: the wheel ships only versioned names (libopenvino_c.so.2641). */
+function libraryFilesIn(folder: string): string[] {
+  try {
+    return readdirSync(folder)
+      .filter((name) => name === systemName || name.startsWith(`${systemName}.`))
+      .sort((a, b) => b.length - a.length || b.localeCompare(a))
+      .map((name) => join(folder, name));
+  } catch {
+    return [];
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Places to look, in order, each with how it was chosen (for the error message). */
+export function runtimeCandidates(options: RuntimeOptions = {}): { place: string; why: string }[] {
+  if (options.libraryPath !== undefined) return [{ place: resolve(options.libraryPath), why: 'runtime.libraryPath option' }];
+  const places: { place: string; why: string }[] = [];
+  const fromEnv = process.env.OPENVINO_LIB_PATH;
+  if (fromEnv) places.push({ place: resolve(fromEnv), why: 'OPENVINO_LIB_PATH' });
+  places.push({ place: join(packageRoot, '.openvino', 'openvino', 'libs'), why: 'project-local install' });
+  try {
+    for (const name of readdirSync('/opt/intel').filter((n) => n.startsWith('openvino')).sort().reverse()) {
+      places.push({ place: join('/opt/intel', name, 'runtime', 'lib', 'intel64'), why: 'Intel archive' });
+    }
+  } catch {
+    places.push({ place: '/opt/intel/openvino*/runtime/lib/intel64', why: 'Intel archive (none installed)' });
+  }
+  places.push({ place: systemName, why: 'system library search path' });
+  return places;
+}
+
+let loaded: RuntimeInfo | undefined;
+
+/** Loads the runtime (once per process) and describes it. */
+export function loadRuntime(options: RuntimeOptions = {}): RuntimeInfo {
+  if (loaded && options.libraryPath === undefined) return loaded;
+  const binding = engineBinding();
+  const tried: string[] = [];
+  for (const { place, why } of runtimeCandidates(options)) {
+    const files = place === systemName ? [systemName] : isDirectory(place) ? libraryFilesIn(place) : existsSync(place) ? [place] : [];
+    if (files.length === 0) {
+      tried.push(`${place} (${why}): nothing there`);
+      continue;
+    }
+    for (const file of files) {
+      try {
+        loaded = binding.openRuntime(file);
+        return loaded;
+      } catch (err) {
+        const code = (err as FaceReidError).code;
+        // A runtime that exists but cannot be used is reported as such, not skipped.
+        if (code !== 'RUNTIME_NOT_FOUND') throw err;
+        tried.push(`${file} (${why}): ${(err as Error).message}`);
+      }
+    }
+  }
+  throw new FaceReidError(
+    `The OpenVINO runtime (libopenvino_c) was not found. Tried:\n  ${tried.join('\n  ')}\n` +
+      'Install it with `npm run setup:runtime`, or set OPENVINO_LIB_PATH to the folder holding libopenvino_c.so*.',
+    'RUNTIME_NOT_FOUND',
+  );
+}
+
+let core: NativeCore | undefined;
+
+/** The environment's OpenVINO core, created on first use. */
+export function getCore(options: RuntimeOptions = {}): NativeCore {
+  loadRuntime(options);
+  if (!core) core = new (engineBinding().Core)();
+  return core;
+}

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/pixel_access.hpp"
+#include "kernels/simd_avx2.hpp"
 #include "kernels/warp_span.hpp"
 
 namespace kernels {
@@ -78,6 +79,9 @@ inline void InteriorRun(const ImageView& img, double bx, double by, double ax, d
 
 template <typename L>
 void WarpBilinear(const ImageView& img, const double m[6], int size, const PlanesBgr& out) {
+  // The SIMD loop addresses bytes with int32 offsets: only when the whole image fits.
+  const bool useSimd = simd::Avx2Available() &&
+                       static_cast<std::uint64_t>(img.height) * img.stride + 8 < (std::uint64_t{1} << 31);
   for (int y = 0; y < size; ++y) {
     // Row start in image coordinates; x then advances by (m[0], m[3]) per pixel.
     const double bx = m[1] * y + m[2], by = m[4] * y + m[5];
@@ -88,7 +92,24 @@ void WarpBilinear(const ImageView& img, const double m[6], int size, const Plane
       SampleGuarded<L>(img, SpanCoord(bx, m[0], x), SpanCoord(by, m[3], x), px);
       Store<L>(out, row + x, px);
     }
-    InteriorRun<L>(img, bx, by, m[0], m[3], span.lo, span.hi, out.b + row, out.g + row, out.r + row);
+    float* ob = out.b + row;
+    float* og = out.g + row;
+    float* orr = out.r + row;
+    if (useSimd) {
+      // The 4-byte loads of 1- and 3-channel pixels read past the pixel, so the SIMD
+      // run stops one image row early; the scalar loop takes those few pixels.
+      Span simd = span;
+      if (L::channels != 4) {
+        const Span safeY = AxisSpan(by, m[3], img.height - 2.0, size);
+        simd = {std::max(span.lo, safeY.lo), std::min(span.hi, safeY.hi)};
+        if (simd.hi <= simd.lo) simd = {span.hi, span.hi};  // empty: all scalar
+      }
+      InteriorRun<L>(img, bx, by, m[0], m[3], span.lo, simd.lo, ob, og, orr);
+      const int done = simd::WarpInteriorAvx2(img, bx, by, m[0], m[3], simd.lo, simd.hi, ob, og, orr);
+      InteriorRun<L>(img, bx, by, m[0], m[3], simd.lo + done, span.hi, ob, og, orr);
+    } else {
+      InteriorRun<L>(img, bx, by, m[0], m[3], span.lo, span.hi, ob, og, orr);
+    }
     for (int x = span.hi; x < size; ++x) {
       SampleGuarded<L>(img, SpanCoord(bx, m[0], x), SpanCoord(by, m[3], x), px);
       Store<L>(out, row + x, px);

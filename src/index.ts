@@ -3,3 +3,4 @@ export * from './errors';
 export * from './engine';
 export * from './image';
 export * from './models';
+export * from './align';

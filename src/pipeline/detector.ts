@@ -2,7 +2,8 @@
  * face-detection-retail-0004: the frame resized natively into the [1,3,300,300] BGR input,
  * SSD rows [image_id, label, confidence, xmin, ymin, xmax, ymax] turned into boxes in frame pixels.
  */
-import { resizeInto, type RawImage } from '../align';
+import { resizeInto } from '../align';
+import type { RawImage } from '../image';
 import type { RuntimeOptions } from '../engine';
 import type { DetectorConfig } from '../config';
 import { resolveModel } from '../models';

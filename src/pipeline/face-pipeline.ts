@@ -3,10 +3,10 @@
  * detector -> landmarks (one batch per frame) -> similarity warp of every face straight from the
  * decoded frame into one re-identification batch -> L2-normalised embeddings.
  */
-import { alignFaces, type RawImage } from '../align';
+import { alignFaces } from '../align';
 import { loadConfig, modelSection, type FaceReidConfig } from '../config';
 import { invalidType } from '../errors';
-import { decodeImage, type ImageInput } from '../image';
+import { decodeImage, type ImageInput, type RawImage } from '../image';
 import { resolveModel } from '../models';
 import { REID_INPUT_SIZE, REID_MODEL, EMBEDDING_SIZE } from '../reid';
 import { l2NormaliseInPlace } from '../util/vector';
@@ -58,7 +58,7 @@ export class FacePipeline {
     const reidFiles = await resolveModel(REID_MODEL, reidSection.precision ?? 'FP16', { modelDir: config.modelDir, verify: verifyModels });
     const reid = new BatchedModel({
       ...reidFiles,
-      device: reidSection.device,
+      device: reidSection.device ?? 'CPU',
       config: { PERFORMANCE_HINT: 'LATENCY', ...reidSection.config },
       runtime: config.runtime,
     });

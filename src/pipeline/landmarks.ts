@@ -3,7 +3,8 @@
  * enlarged about its centre (1.15, as the Open Model Zoo demo), cropped and resized natively to
  * 48x48; the ten outputs (normalised to the crop) are mapped back to frame pixels.
  */
-import { resizeInto, type RawImage } from '../align';
+import { resizeInto } from '../align';
+import type { RawImage } from '../image';
 import type { RuntimeOptions } from '../engine';
 import type { ModelConfig } from '../config';
 import { resolveModel } from '../models';

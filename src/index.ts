@@ -4,3 +4,8 @@ export * from './engine';
 export * from './image';
 export * from './models';
 export * from './align';
+export * from './config';
+export * from './reid';
+export * from './pipeline';
+export { evaluateLfw, type LfwEvalOptions, type LfwReport, type ImageEmbedder } from './eval/lfw';
+export { crossValidate, rocCurve, type VerificationReport } from './eval/verification';

@@ -22,7 +22,7 @@ export type { Precision };
  * thresholds that the 5-fold protocol chose on the LFW development folds (deep-funneled
  * images, annotated landmarks, FP16); see docs/accuracy.md.
  */
-export const DEFAULT_VERIFY_THRESHOLD = 0.4;
+export const DEFAULT_VERIFY_THRESHOLD = 0.271;
 
 export interface FaceReidOptions {
   /** Model precision; FP16 is the reference. */

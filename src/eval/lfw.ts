@@ -83,7 +83,7 @@ export async function evaluateLfw(options: LfwEvalOptions): Promise<LfwReport> {
       series: [{ name: String(options.describe?.label ?? 'face-reidentification-retail-0095'), points: roc }],
       logX: true,
       xRange: [1e-3, 1],
-      yRange: [0.5, 1],
+      yRange: [0.9, 1],
     });
     await writeSvgAsPng(svg, report.rocFile);
   }

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { FaceReidError } from './errors';
 
-export type Precision = 'FP16' | 'FP16-INT8' | 'FP32';
+import type { Precision } from './models';
+export type { Precision };
 export type OpenVinoProperties = Record<string, string | number | boolean>;
 
 export interface ModelConfig {

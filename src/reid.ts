@@ -15,7 +15,7 @@ export const REID_MODEL = 'face-reidentification-retail-0095';
 export const EMBEDDING_SIZE = 256;
 export const REID_INPUT_SIZE = 128;
 
-export type { Precision };
+
 
 /**
  * Cosine similarity above which two faces are taken for the same person: the mean of the

@@ -3,6 +3,7 @@
  * on face-reidentification-retail-0095 and the device the configuration names.
  */
 import { alignFace, type Landmarks } from './align';
+import { checkLandmarksInside } from './align/inside';
 import { openvino, type CompiledModel, type InferRequest, type RuntimeOptions } from './engine';
 import { RequestPool } from './engine/request-pool';
 import { FaceReidError, invalidType, outOfRange } from './errors';
@@ -106,8 +107,9 @@ export class FaceReid {
    */
   async embed(image: ImageInput, landmarks: Landmarks): Promise<Float32Array> {
     const raw = await decodeImage(image, { maxPixels: this.#maxPixels });
+    const points = checkLandmarksInside(landmarks, raw.width, raw.height);
     return this.#pool.use(async (slot) => {
-      alignFace(raw, landmarks, { out: slot.input, size: REID_INPUT_SIZE, antialias: this.#antialias });
+      alignFace(raw, points, { out: slot.input, size: REID_INPUT_SIZE, antialias: this.#antialias });
       const outputs = await slot.request.infer();
       return l2NormaliseInPlace(Float32Array.from(outputs[this.#outputName] as Float32Array));
     });

@@ -14,7 +14,7 @@ import { FaceReidError, invalidType, outOfRange } from '../errors';
 import { matchFrame as assignFrame, FrameMatch, UNKNOWN } from './assignment';
 import { DEFAULT_MATCH_THRESHOLD } from './defaults';
 import { decodeEmbedding, EmbeddingInput, encodeEmbedding, toUnitVector } from './embedding';
-import { EmbeddingMatrix, Match, MatrixRow } from './matrix';
+import { EmbeddingMatrix, Match, MatrixRow, MatrixStats } from './matrix';
 import { KernelKind } from './kernel';
 import { migrate } from './schema';
 
@@ -245,6 +245,11 @@ export class Gallery {
 
   get sampleCount(): number {
     return this.read('count', () => this.statements.countSamples.get()) as number;
+  }
+
+  /** How often the match matrix was rebuilt or extended from the file (diagnostics and tests). */
+  get matrixStats(): Readonly<MatrixStats> {
+    return { ...this.matrix.stats };
   }
 
   /** Which matching loop is in use: 'simd' (WebAssembly) or 'js'. */

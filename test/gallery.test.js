@@ -100,14 +100,20 @@ async function makeImages(dir, identities, perIdentity, rand, { prefix = 'p' } =
 }
 
 /** Runs the child enroller; resolves with its DONE record or, if killAt is set, kills it there. */
-function runChild(galleryPath, folder, { batch = 'identity', delayMs = 0, killAt } = {}) {
+function runChild(galleryPath, folder, { batch = 'identity', delayMs = 0, killAt, goFile, onReady } = {}) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CHILD, galleryPath, folder, batch, String(delayMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [CHILD, galleryPath, folder, batch, String(delayMs), ...(goFile ? [goFile] : [])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let ready = false;
     let out = '';
     let err = '';
     let killed = false;
     child.stdout.on('data', (chunk) => {
       out += chunk;
+      if (!ready && out.startsWith('READY\n')) {
+        ready = true;
+        onReady?.();
+      }
       if (killAt !== undefined && !killed) {
         const last = out.lastIndexOf('\nP ');
         const done = last >= 0 ? parseInt(out.slice(last + 3), 10) : 0;
@@ -491,7 +497,7 @@ describe('gallery', function () {
       const file = freshFile('crash.db');
       const kills = [];
       for (const killAt of [250, 600]) {
-        const { killed } = await runChild(file, dir, { killAt, delayMs: 1 });
+        const { killed } = await runChild(file, dir, { killAt, delayMs: 2 });
         assert.ok(killed, `the child finished before it could be killed at ${killAt}`);
         const state = checkGallery(file, expected);
         assert.ok(state.samples < 1000, 'the kill came before the end');
@@ -513,8 +519,17 @@ describe('gallery', function () {
       const expectedB = await makeImages(dirB, 100, 3, rand, { prefix: 'b' });
       const expected = new Map([...expectedA, ...expectedB]);
 
+      // Both open the new file at once (racing to create the schema), then wait at a barrier so
+      // that their enrolments overlap however slowly either process started.
       const separate = freshFile('concurrent-separate.db');
-      const [a, b] = await Promise.all([runChild(separate, dirA, { batch: 'image', delayMs: 1 }), runChild(separate, dirB, { batch: 'image', delayMs: 1 })]);
+      const go = join(root, 'concurrent-go');
+      rmSync(go, { force: true });
+      let readyCount = 0;
+      const onReady = () => ++readyCount === 2 && writeFileSync(go, '');
+      const [a, b] = await Promise.all([
+        runChild(separate, dirA, { batch: 'image', delayMs: 1, goFile: go, onReady }),
+        runChild(separate, dirB, { batch: 'image', delayMs: 1, goFile: go, onReady }),
+      ]);
       assert.ok(a.start < b.end && b.start < a.end, 'the two enrolments overlapped in time');
       assert.equal(a.enrolled + b.enrolled, 600);
       assert.deepEqual(checkGallery(separate, expected), { identities: 200, samples: 600 });

@@ -16,6 +16,7 @@ import { DEFAULT_MATCH_THRESHOLD } from './defaults';
 import { decodeEmbedding, EmbeddingInput, encodeEmbedding, toUnitVector } from './embedding';
 import { EmbeddingMatrix, Match, MatrixRow, MatrixStats } from './matrix';
 import { KernelKind } from './kernel';
+import { retryWhileBusy } from './busy';
 import { migrate } from './schema';
 
 export interface SampleMeta {
@@ -131,11 +132,14 @@ export class Gallery {
       // busy_timeout first: the pragmas and migration below may already contend with another process.
       db.pragma(`busy_timeout = ${busyTimeoutMs}`);
       if (!readonly) {
-        db.pragma('journal_mode = WAL');
+        // The journal mode is stored in the file: only its creator normally converts it.
+        retryWhileBusy(() => {
+          if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+        }, busyTimeoutMs);
         db.pragma('synchronous = NORMAL');
       }
       db.pragma('foreign_keys = ON');
-      migrate(db, readonly);
+      retryWhileBusy(() => migrate(db, readonly), busyTimeoutMs);
     } catch (err) {
       db.close();
       throw translate(err, `open of ${path}`);

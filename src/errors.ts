@@ -22,6 +22,9 @@ export type FaceReidErrorCode =
   | 'DEGENERATE_LANDMARKS'
   | 'CONFIG_INVALID'
   | 'GALLERY_ERROR'
+  | 'GALLERY_BUSY'
+  | 'GALLERY_CORRUPT'
+  | 'GALLERY_SCHEMA_UNSUPPORTED'
   | `OV_${string}`;
 
 export class FaceReidError extends Error {

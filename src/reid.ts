@@ -11,9 +11,10 @@ import { decodeImage, type ImageInput } from './image';
 import { resolveModel } from './models';
 import { cosineSimilarity, l2NormaliseInPlace } from './util/vector';
 import type { Precision } from './config';
+import { EMBEDDING_SIZE } from './gallery/embedding';
 
 export const REID_MODEL = 'face-reidentification-retail-0095';
-export const EMBEDDING_SIZE = 256;
+export { EMBEDDING_SIZE };
 export const REID_INPUT_SIZE = 128;
 
 

@@ -6,6 +6,7 @@
 import { invalidType, outOfRange } from '../errors';
 
 /** Length of a face-reidentification-retail-0095 embedding. */
+/** Length of a face-reidentification-retail-0095 embedding (the gallery's row width too). */
 export const EMBEDDING_SIZE = 256;
 /** Bytes of one stored embedding (float32, little-endian as on every platform Node supports for this addon: x64, arm64). */
 export const EMBEDDING_BYTES = EMBEDDING_SIZE * 4;

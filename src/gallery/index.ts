@@ -8,5 +8,5 @@ export { hungarian } from './hungarian';
 export { enrollFolder, scanFolder } from './enroll';
 export type { EnrollOptions, EnrollProgress, EnrollResult, EnrollEntry } from './enroll';
 export { DEFAULT_MATCH_THRESHOLD } from './defaults';
-export { EMBEDDING_SIZE } from './embedding';
+
 export type { EmbeddingInput } from './embedding';

@@ -4,7 +4,8 @@
  */
 import { alignFace, type Landmarks } from './align';
 import { checkLandmarksInside } from './align/inside';
-import { openvino, type CompiledModel, type InferRequest, type RuntimeOptions } from './engine';
+import { type RuntimeOptions } from './engine';
+import { checkEngine, compileWith, type EngineInferRequest, type EngineModel, type EngineName } from './engine/surface';
 import { RequestPool } from './engine/request-pool';
 import { FaceReidError, invalidType, outOfRange } from './errors';
 import { decodeImage, type ImageInput } from './image';
@@ -16,8 +17,6 @@ import { EMBEDDING_SIZE } from './gallery/embedding';
 export const REID_MODEL = 'face-reidentification-retail-0095';
 export { EMBEDDING_SIZE };
 export const REID_INPUT_SIZE = 128;
-
-
 
 /**
  * Cosine similarity above which two faces are taken for the same person: the mean of the
@@ -42,6 +41,8 @@ export interface FaceReidOptions {
   antialias?: boolean;
   /** Check the model files' SHA-384 against the manifest (default true). */
   verifyModel?: boolean;
+  /** 'c-api' (default: this package's addon) or 'openvino-node' (Intel's binding, when installed). */
+  engine?: EngineName;
 }
 
 export interface EmbedItem {
@@ -50,12 +51,12 @@ export interface EmbedItem {
 }
 
 interface Slot {
-  request: InferRequest;
+  request: EngineInferRequest;
   input: Float32Array;
 }
 
 export class FaceReid {
-  readonly #model: CompiledModel;
+  readonly #model: EngineModel;
   readonly #pool: RequestPool<Slot>;
   readonly #outputName: string;
   readonly #maxPixels: number | undefined;
@@ -64,7 +65,7 @@ export class FaceReid {
   readonly device: string;
   readonly modelPath: string;
 
-  private constructor(model: CompiledModel, options: Required<Pick<FaceReidOptions, 'precision'>> & FaceReidOptions, modelPath: string) {
+  private constructor(model: EngineModel, options: Required<Pick<FaceReidOptions, 'precision'>> & FaceReidOptions, modelPath: string) {
     this.#model = model;
     this.#outputName = model.outputs[0].name;
     this.#maxPixels = options.maxPixels;
@@ -85,8 +86,9 @@ export class FaceReid {
     if (options === null || typeof options !== 'object') throw invalidType('an options object', 'options', options);
     const precision = options.precision ?? 'FP16';
     if (!['FP16', 'FP16-INT8', 'FP32'].includes(precision)) throw outOfRange("'FP16', 'FP16-INT8' or 'FP32'", 'precision', precision);
+    const engine = checkEngine(options.engine, 'engine');
     const files = await resolveModel(REID_MODEL, precision, { modelDir: options.modelDir, verify: options.verifyModel });
-    const model = await openvino.compileModelAsync({
+    const model = await compileWith(engine, {
       xml: files.xml,
       bin: files.bin,
       device: options.device ?? 'CPU',

@@ -9,6 +9,7 @@ import type { RuntimeOptions } from '../engine';
 import type { ModelConfig } from '../config';
 import { resolveModel } from '../models';
 import { BatchedModel } from './batched-model';
+import type { EngineName } from '../engine/surface';
 import type { Box } from './detector';
 
 export const LANDMARKS_MODEL = 'landmarks-regression-retail-0009';
@@ -33,9 +34,9 @@ export class LandmarksRegressor {
     this.#model = model;
   }
 
-  static async create(config: ModelConfig & { modelDir?: string; runtime?: RuntimeOptions; verifyModel?: boolean }): Promise<LandmarksRegressor> {
+  static async create(config: ModelConfig & { modelDir?: string; runtime?: RuntimeOptions; verifyModel?: boolean; engine?: EngineName }): Promise<LandmarksRegressor> {
     const files = await resolveModel(LANDMARKS_MODEL, config.precision ?? 'FP16', { modelDir: config.modelDir, verify: config.verifyModel });
-    const model = new BatchedModel({ ...files, device: config.device ?? 'CPU', config: { PERFORMANCE_HINT: 'LATENCY', ...config.config }, runtime: config.runtime });
+    const model = new BatchedModel({ ...files, device: config.device ?? 'CPU', config: { PERFORMANCE_HINT: 'LATENCY', ...config.config }, runtime: config.runtime, engine: config.engine });
     await model.warm();
     return new LandmarksRegressor(model);
   }

@@ -13,17 +13,7 @@ const root = outputDir('gallery');
 const CHILD = resolve(__dirname, 'fixtures', 'gallery-enroll-child.js');
 const CLI = resolve(__dirname, '..', 'dist', 'cli', 'main.js');
 
-/** Deterministic pseudo-random generator (mulberry32), so failures reproduce. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { rng } = require('./helpers/random');
 
 function randomUnit(rand) {
   const v = new Float32Array(EMBEDDING_SIZE);

@@ -6,17 +6,7 @@ const { join } = require('node:path');
 const sharp = require('sharp');
 const { dataDir, runOracle } = require('./env');
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { rng } = require('./random');
 
 /** [{ file, landmarks: number[10] }] from a landmarks file, coordinates multiplied by `scale`. */
 function lfwLandmarks(file = 'landmarks.txt', scale = 0.6) {

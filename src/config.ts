@@ -141,9 +141,15 @@ function mergeModel<T extends ModelConfig>(base: T | undefined, over: T | undefi
   return { ...base, ...over, config: { ...base?.config, ...over?.config } } as T;
 }
 
-/** `over` wins key by key; nested model sections and their properties merge. */
+const SECTIONS = ['detector', 'landmarks', 'reid'] as const;
+
+/**
+ * `over` wins key by key; nested model sections and their properties merge. A top-level
+ * `device` in `over` also replaces the devices that `base`'s sections named, unless `over`
+ * names a section's device itself: a later layer's "everything on GPU" means everything.
+ */
 export function mergeConfig(base: FaceReidConfig, over: FaceReidConfig): FaceReidConfig {
-  return {
+  const merged: FaceReidConfig = {
     ...base,
     ...over,
     runtime: { ...base.runtime, ...over.runtime },
@@ -152,6 +158,10 @@ export function mergeConfig(base: FaceReidConfig, over: FaceReidConfig): FaceRei
     reid: mergeModel(base.reid, over.reid),
     thresholds: { ...base.thresholds, ...over.thresholds },
   };
+  if (over.device) {
+    for (const key of SECTIONS) merged[key] = { ...merged[key], device: over[key]?.device ?? over.device };
+  }
+  return merged;
 }
 
 /**
@@ -164,10 +174,7 @@ export function loadConfig(options: { file?: string; overrides?: FaceReidConfig;
   const file = options.file ?? env.FACE_REID_CONFIG;
   let config: FaceReidConfig = file ? readConfigFile(file) : {};
   const fromEnv: FaceReidConfig = {};
-  if (env.FACE_REID_DEVICE) {
-    fromEnv.device = env.FACE_REID_DEVICE;
-    for (const section of ['detector', 'landmarks', 'reid'] as const) fromEnv[section] = { device: env.FACE_REID_DEVICE };
-  }
+  if (env.FACE_REID_DEVICE) fromEnv.device = env.FACE_REID_DEVICE;
   config = mergeConfig(config, validateConfig(fromEnv, 'environment'));
   if (options.overrides) config = mergeConfig(config, validateConfig(options.overrides, 'options'));
   return config;

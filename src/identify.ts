@@ -24,7 +24,9 @@ export async function largestFaceEmbedding(pipeline: FacePipeline, image: ImageI
 export async function identifyFaces(pipeline: FacePipeline, gallery: Gallery, image: ImageInput, options: { threshold?: number } = {}): Promise<IdentifiedFace[]> {
   const faces = await pipeline.analyze(image);
   if (faces.length === 0) return [];
-  const matches = gallery.matchFrame(faces.map((f) => f.embedding), { threshold: options.threshold });
+  // An explicit threshold wins, then the configuration's thresholds.match, then the gallery default.
+  const threshold = options.threshold ?? pipeline.config.thresholds?.match;
+  const matches = gallery.matchFrame(faces.map((f) => f.embedding), { threshold });
   return faces.map((f, i) => ({ ...f, label: matches[i].label, similarity: matches[i].similarity }));
 }
 

@@ -4,7 +4,7 @@ import { evaluateLfw } from '../eval/lfw';
 import { readLandmarks } from '../eval/lfw-data';
 import { FaceReid } from '../reid';
 import { Progress } from '../util/progress';
-import { modelFlags, parse, printHelp, reidOptionsFrom } from './common';
+import { modelFlags, parse, printHelp, reidSettingsFrom } from './common';
 
 export const summary = 'LFW verification benchmark (n-fold protocol): accuracy, metrics JSON, ROC curve PNG';
 
@@ -30,10 +30,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   const scale = values['landmark-scale'] === undefined ? 1 : Number(values['landmark-scale']);
   const landmarks = readLandmarks(values.landmarks, scale);
+  const settings = reidSettingsFrom(values).options;
   const reid = await FaceReid.create({
-    ...reidOptionsFrom(values),
+    ...settings,
     antialias: values.antialias,
-    config: { PERFORMANCE_HINT: values.hint ?? 'THROUGHPUT' },
+    config: { ...settings.config, PERFORMANCE_HINT: values.hint ?? settings.config?.PERFORMANCE_HINT ?? 'THROUGHPUT' },
   });
   const progress = new Progress({ label: 'embedding', unit: 'images', quiet: values.json });
   try {

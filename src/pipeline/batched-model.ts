@@ -7,6 +7,7 @@ import { type RuntimeOptions } from '../engine';
 import { compileWith, type EngineInferRequest, type EngineModel, type EngineName } from '../engine/surface';
 import { RequestPool } from '../engine/request-pool';
 import type { OpenVinoProperties } from '../config';
+import { FaceReidError } from '../errors';
 
 export interface BatchedModelOptions {
   xml: string;
@@ -69,6 +70,7 @@ export class BatchedModel {
   }
 
   #variant(batch: number): Promise<Variant> {
+    if (this.#closed) return Promise.reject(new FaceReidError('The model was closed', 'CLOSED'));
     let variant = this.#variants.get(batch);
     if (!variant) {
       variant = this.#compile(batch);
@@ -84,7 +86,7 @@ export class BatchedModel {
     const model = await compileWith(o.engine ?? 'c-api', { xml: o.xml, bin: o.bin, device: o.device, config: o.config, runtime: o.runtime, batch });
     if (this.#closed) {
       model.close();
-      throw new Error('closed while compiling');
+      throw new FaceReidError('The model was closed while it compiled', 'CLOSED');
     }
     const slots: Slot[] = [];
     for (let i = 0; i < Math.max(1, model.optimalInferRequests); i++) {

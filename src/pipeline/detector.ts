@@ -58,7 +58,7 @@ export class FaceDetector {
     this.minFaceSize = config.minFaceSize ?? 0;
   }
 
-  static async create(config: DetectorConfig & { modelDir?: string; runtime?: RuntimeOptions; verifyModel?: boolean; engine?: EngineName }): Promise<FaceDetector> {
+  static async create(config: DetectorConfig & { modelDir?: string; runtime?: RuntimeOptions; verifyModel?: boolean; engine?: EngineName } = {}): Promise<FaceDetector> {
     const files = await resolveModel(DETECTOR_MODEL, config.precision ?? 'FP16', { modelDir: config.modelDir, verify: config.verifyModel });
     const model = new BatchedModel({
       ...files,

@@ -34,7 +34,7 @@ export class LandmarksRegressor {
     this.#model = model;
   }
 
-  static async create(config: ModelConfig & { modelDir?: string; runtime?: RuntimeOptions; verifyModel?: boolean; engine?: EngineName }): Promise<LandmarksRegressor> {
+  static async create(config: ModelConfig & { modelDir?: string; runtime?: RuntimeOptions; verifyModel?: boolean; engine?: EngineName } = {}): Promise<LandmarksRegressor> {
     const files = await resolveModel(LANDMARKS_MODEL, config.precision ?? 'FP16', { modelDir: config.modelDir, verify: config.verifyModel });
     const model = new BatchedModel({ ...files, device: config.device ?? 'CPU', config: { PERFORMANCE_HINT: 'LATENCY', ...config.config }, runtime: config.runtime, engine: config.engine });
     await model.warm();

@@ -85,6 +85,7 @@ export class FaceReid {
   static async create(options: FaceReidOptions = {}): Promise<FaceReid> {
     if (options === null || typeof options !== 'object') throw invalidType('an options object', 'options', options);
     const precision = options.precision ?? 'FP16';
+    if (typeof precision !== 'string') throw invalidType("'FP16', 'FP16-INT8' or 'FP32'", 'precision', precision);
     if (!['FP16', 'FP16-INT8', 'FP32'].includes(precision)) throw outOfRange("'FP16', 'FP16-INT8' or 'FP32'", 'precision', precision);
     const engine = checkEngine(options.engine, 'engine');
     const files = await resolveModel(REID_MODEL, precision, { modelDir: options.modelDir, verify: options.verifyModel });

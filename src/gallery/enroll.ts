@@ -11,7 +11,7 @@
  * well, which would go unnoticed); a kill loses at most the identity in flight. `batch: 'image'`
  * commits every picture on its own instead, losing at most one picture.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { invalidType, outOfRange } from '../errors';
 import { toUnitVector } from './embedding';
@@ -52,19 +52,30 @@ function isImage(name: string): boolean {
 }
 
 /** The pictures of a folder with their labels, in a stable order (grouped by label, then path). */
+/** What a folder entry is, following symbolic links (a linked picture or folder counts too). */
+function kindOf(path: string): 'dir' | 'file' | 'other' {
+  try {
+    const st = statSync(path);
+    return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+  } catch {
+    return 'other'; // a dangling link
+  }
+}
+
 export function scanFolder(dir: string): EnrollEntry[] {
   const root = resolve(dir);
   const entries: EnrollEntry[] = [];
-  for (const entry of readdirSync(root, { withFileTypes: true })) {
-    if (entry.name.startsWith('.')) continue;
-    if (entry.isDirectory()) {
-      for (const file of readdirSync(join(root, entry.name), { withFileTypes: true })) {
-        if (file.isFile() && isImage(file.name)) entries.push({ label: entry.name, path: join(root, entry.name, file.name) });
+  for (const name of readdirSync(root)) {
+    if (name.startsWith('.')) continue;
+    const kind = kindOf(join(root, name));
+    if (kind === 'dir') {
+      for (const file of readdirSync(join(root, name))) {
+        if (isImage(file) && kindOf(join(root, name, file)) === 'file') entries.push({ label: name, path: join(root, name, file) });
       }
-    } else if (entry.isFile() && isImage(entry.name)) {
-      const stem = basename(entry.name, extname(entry.name));
+    } else if (kind === 'file' && isImage(name)) {
+      const stem = basename(name, extname(name));
       const dash = stem.lastIndexOf('-');
-      entries.push({ label: dash > 0 ? stem.slice(0, dash) : stem, path: join(root, entry.name) });
+      entries.push({ label: dash > 0 ? stem.slice(0, dash) : stem, path: join(root, name) });
     }
   }
   entries.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -48,11 +48,14 @@ export function parseDetections(output: Float32Array, width: number, height: num
 
 export class FaceDetector {
   readonly #model: BatchedModel;
+  /** The device OpenVINO compiled the model for. */
+  readonly device: string;
   readonly confidence: number;
   readonly minFaceSize: number;
 
-  private constructor(model: BatchedModel, config: DetectorConfig) {
+  private constructor(model: BatchedModel, config: DetectorConfig, device: string) {
     this.#model = model;
+    this.device = device;
     this.confidence = config.confidence ?? DEFAULT_CONFIDENCE;
     this.minFaceSize = config.minFaceSize ?? 0;
   }
@@ -66,8 +69,8 @@ export class FaceDetector {
       runtime: config.runtime,
       maxBatch: 1,
     });
-    await model.warm();
-    return new FaceDetector(model, config);
+    const compiled = await model.warm();
+    return new FaceDetector(model, config, compiled.device);
   }
 
   async detect(image: RawImage): Promise<Detection[]> {

@@ -38,14 +38,21 @@ export class FacePipeline {
   readonly #maxPixels: number | undefined;
   /** The effective configuration (file, environment and options merged). */
   readonly config: FaceReidConfig;
+  /** The device string each model was compiled for, as OpenVINO reports it. */
+  readonly devices: { detector: string; landmarks: string; reid: string };
 
-  private constructor(parts: { detector: FaceDetector; landmarks: LandmarksRegressor; reid: BatchedModel }, config: FaceReidConfig, maxPixels?: number) {
+  private constructor(
+    parts: { detector: FaceDetector; landmarks: LandmarksRegressor; reid: BatchedModel; reidDevice: string },
+    config: FaceReidConfig,
+    maxPixels?: number,
+  ) {
     this.#detector = parts.detector;
     this.#landmarks = parts.landmarks;
     this.#reid = parts.reid;
     this.#antialias = config.reid?.antialias ?? false;
     this.#maxPixels = maxPixels;
     this.config = config;
+    this.devices = { detector: parts.detector.device, landmarks: parts.landmarks.device, reid: parts.reidDevice };
   }
 
   /** Loads the three models, each on the device its configuration section names. */
@@ -62,12 +69,22 @@ export class FacePipeline {
       config: { PERFORMANCE_HINT: 'LATENCY', ...reidSection.config },
       runtime: config.runtime,
     });
-    const [detector, landmarks] = await Promise.all([
+    const settled = await Promise.allSettled([
       FaceDetector.create({ ...modelSection(config, 'detector'), ...shared }),
       LandmarksRegressor.create({ ...modelSection(config, 'landmarks'), ...shared }),
       reid.warm(),
-    ]);
-    return new FacePipeline({ detector, landmarks, reid }, config, maxPixels);
+    ] as const);
+    const [detector, landmarks, reidModel] = settled;
+    if (detector.status === 'rejected' || landmarks.status === 'rejected' || reidModel.status === 'rejected') {
+      // Release whatever did compile before reporting the first failure.
+      await Promise.allSettled([
+        detector.status === 'fulfilled' ? detector.value.close() : undefined,
+        landmarks.status === 'fulfilled' ? landmarks.value.close() : undefined,
+        reid.close(),
+      ]);
+      throw settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;
+    }
+    return new FacePipeline({ detector: detector.value, landmarks: landmarks.value, reid, reidDevice: reidModel.value.device }, config, maxPixels);
   }
 
   /** Every face of the image, highest detector score first. */
@@ -102,6 +119,20 @@ export class FacePipeline {
       }
     }
     return out;
+  }
+
+  /**
+   * The face whose box centre is nearest the image centre (the subject of a portrait or an LFW
+   * image), or undefined when there is none.
+   */
+  static nearestToCentre<F extends { box: Box }>(faces: readonly F[], width: number, height: number): F | undefined {
+    let best: F | undefined;
+    let bestDistance = Infinity;
+    for (const face of faces) {
+      const d = Math.hypot(face.box.x + face.box.width / 2 - width / 2, face.box.y + face.box.height / 2 - height / 2);
+      if (d < bestDistance) [best, bestDistance] = [face, d];
+    }
+    return best;
   }
 
   async close(): Promise<void> {

@@ -28,16 +28,19 @@ export function landmarkRoi(box: Box, width: number, height: number, scale = ROI
 
 export class LandmarksRegressor {
   readonly #model: BatchedModel;
+  /** The device OpenVINO compiled the model for. */
+  readonly device: string;
 
-  private constructor(model: BatchedModel) {
+  private constructor(model: BatchedModel, device: string) {
     this.#model = model;
+    this.device = device;
   }
 
   static async create(config: ModelConfig & { modelDir?: string; runtime?: RuntimeOptions; verifyModel?: boolean }): Promise<LandmarksRegressor> {
     const files = await resolveModel(LANDMARKS_MODEL, config.precision ?? 'FP16', { modelDir: config.modelDir, verify: config.verifyModel });
     const model = new BatchedModel({ ...files, device: config.device ?? 'CPU', config: { PERFORMANCE_HINT: 'LATENCY', ...config.config }, runtime: config.runtime });
-    await model.warm();
-    return new LandmarksRegressor(model);
+    const compiled = await model.warm();
+    return new LandmarksRegressor(model, compiled.device);
   }
 
   /** Five [x, y] points per box, in frame pixels (Float64Array(10) each). */

@@ -213,6 +213,25 @@ describe('FacePipeline on the face-api demo photos', function () {
     });
   });
 
+  it('batched inference (maxBatch 4 and 2, chunks 4+1 and 2+2+1, padded slots) gives the per-face results', async () => {
+    const batched = await FacePipeline.create({ modelDir: modelsDir(), reid: { maxBatch: 4 }, landmarks: { maxBatch: 2 } });
+    try {
+      for (const { raw } of [frames[4], frames[2]]) {
+        const a = await batched.analyzeRaw(raw);
+        const b = await pipeline.analyzeRaw(raw);
+        assert.equal(a.length, b.length);
+        a.forEach((f, k) => {
+          assert.deepEqual(f.box, b[k].box);
+          f.landmarks.forEach((p, q) => assert.ok(Math.hypot(p[0] - b[k].landmarks[q][0], p[1] - b[k].landmarks[q][1]) < 0.05));
+          assert.ok(dot(f.embedding, b[k].embedding) > 0.9999);
+        });
+      }
+    } finally {
+      await batched.close();
+    }
+    await assert.rejects(FacePipeline.create({ modelDir: modelsDir(), reid: { maxBatch: 0 } }), (e) => e.code === 'CONFIG_INVALID' && /reid\.maxBatch/.test(e.message));
+  });
+
   it('bad input is a typed error, not a crash', async () => {
     await assert.rejects(pipeline.analyze(join(demoDir, 'no-such.jpg')), (e) => e.code !== undefined);
     await assert.rejects(pipeline.analyze(Buffer.from('not an image')), (e) => e.code === 'IMAGE_DECODE_FAILED');

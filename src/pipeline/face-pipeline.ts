@@ -68,6 +68,7 @@ export class FacePipeline {
       device: reidSection.device ?? 'CPU',
       config: { PERFORMANCE_HINT: 'LATENCY', ...reidSection.config },
       runtime: config.runtime,
+      maxBatch: reidSection.maxBatch,
     });
     const settled = await Promise.allSettled([
       FaceDetector.create({ ...modelSection(config, 'detector'), ...shared }),
@@ -107,18 +108,22 @@ export class FacePipeline {
     }));
   }
 
+  /**
+   * Every face warped straight from the frame into the re-identification input; faces beyond
+   * maxBatch go as further inferences, all issued at once so that free requests overlap them.
+   */
   async #embed(raw: RawImage, points: Float64Array[]): Promise<Float32Array[]> {
-    const out: Float32Array[] = [];
-    for (let start = 0; start < points.length; start += this.#reid.maxBatch) {
-      const chunk = points.slice(start, start + this.#reid.maxBatch);
-      const { output } = await this.#reid.run(chunk.length, (input) => {
-        alignFaces(raw, chunk, input, { size: REID_INPUT_SIZE, antialias: this.#antialias });
-      });
-      for (let i = 0; i < chunk.length; i++) {
-        out.push(l2NormaliseInPlace(output.slice(i * EMBEDDING_SIZE, (i + 1) * EMBEDDING_SIZE)));
-      }
-    }
-    return out;
+    const chunks: Float64Array[][] = [];
+    for (let start = 0; start < points.length; start += this.#reid.maxBatch) chunks.push(points.slice(start, start + this.#reid.maxBatch));
+    const perChunk = await Promise.all(
+      chunks.map(async (chunk) => {
+        const { output } = await this.#reid.run(chunk.length, (input) => {
+          alignFaces(raw, chunk, input, { size: REID_INPUT_SIZE, antialias: this.#antialias });
+        });
+        return chunk.map((_, i) => l2NormaliseInPlace(output.slice(i * EMBEDDING_SIZE, (i + 1) * EMBEDDING_SIZE)));
+      }),
+    );
+    return perChunk.flat();
   }
 
   /**

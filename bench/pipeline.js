@@ -24,20 +24,29 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-async function latency(pipeline, frame, n) {
+/** CPU time of this process (all threads) per frame: the cost, whatever else the machine runs. */
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+async function latency(pipeline, frame, n, cpu = {}) {
   for (let i = 0; i < 10; i++) await pipeline.analyzeRaw(frame);
   const times = [];
+  const cpu0 = cpuMs();
   for (let i = 0; i < n; i++) {
     const start = process.hrtime.bigint();
     await pipeline.analyzeRaw(frame);
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
+  cpu.perFrame = (cpuMs() - cpu0) / n;
   return median(times);
 }
 
-async function throughput(pipeline, frame) {
+async function throughput(pipeline, frame, cpu = {}) {
   await Promise.all(Array.from({ length: inFlight }, () => pipeline.analyzeRaw(frame)));
   let done = 0;
+  const cpu0 = cpuMs();
   const start = performance.now();
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
@@ -47,6 +56,7 @@ async function throughput(pipeline, frame) {
       }
     }),
   );
+  cpu.perFrame = (cpuMs() - cpu0) / done;
   return done / ((performance.now() - start) / 1000);
 }
 
@@ -96,10 +106,12 @@ async function main() {
 
     // Other work on the machine comes and goes: each round measures ours then Python straight
     // after, and the ratios are taken per round, then their median.
-    const rows = { latency: [], decode: [], throughput: [] };
+    const rows = { latency: [], decode: [], throughput: [], latencyCpu: [], throughputCpu: [] };
     for (let round = 0; round < rounds; round++) {
-      const oursLatency = await latency(lat, frame, runs);
-      const pyLatency = (await python.ask(`latency ${runs}`)).medianMs;
+      const oursLatCpu = {};
+      const oursLatency = await latency(lat, frame, runs, oursLatCpu);
+      const pyLat = await python.ask(`latency ${runs}`);
+      const pyLatency = pyLat.medianMs;
       const decodeTimes = [];
       for (let i = 0; i < Math.max(10, runs >> 2); i++) {
         const start = process.hrtime.bigint();
@@ -107,12 +119,16 @@ async function main() {
         decodeTimes.push(Number(process.hrtime.bigint() - start) / 1e6);
       }
       const pyDecode = (await python.ask(`decode ${Math.max(10, runs >> 2)}`)).medianMs;
-      const oursFps = await throughput(tp, frame);
-      const pyFps = (await python.ask(`throughput ${seconds} ${inFlight}`)).fps;
+      const oursTpCpu = {};
+      const oursFps = await throughput(tp, frame, oursTpCpu);
+      const pyTp = await python.ask(`throughput ${seconds} ${inFlight}`);
+      const pyFps = pyTp.fps;
+      rows.latencyCpu.push([oursLatCpu.perFrame, pyLat.cpuMsPerFrame]);
+      rows.throughputCpu.push([oursTpCpu.perFrame, pyTp.cpuMsPerFrame]);
       rows.latency.push([oursLatency, pyLatency]);
       rows.decode.push([median(decodeTimes), pyDecode]);
       rows.throughput.push([oursFps, pyFps]);
-      console.log(`round ${round + 1}: latency ${oursLatency.toFixed(1)} vs ${pyLatency.toFixed(1)} ms, with decode ${median(decodeTimes).toFixed(1)} vs ${pyDecode.toFixed(1)} ms, throughput ${oursFps.toFixed(1)} vs ${pyFps.toFixed(1)} frames/s`);
+      console.log(`round ${round + 1}: latency ${oursLatency.toFixed(1)} vs ${pyLatency.toFixed(1)} ms, with decode ${median(decodeTimes).toFixed(1)} vs ${pyDecode.toFixed(1)} ms, throughput ${oursFps.toFixed(1)} vs ${pyFps.toFixed(1)} frames/s; CPU ms/frame latency ${oursLatCpu.perFrame.toFixed(1)} vs ${pyLat.cpuMsPerFrame.toFixed(1)}, throughput ${oursTpCpu.perFrame.toFixed(1)} vs ${pyTp.cpuMsPerFrame.toFixed(1)}`);
     }
     await Promise.all([lat.close(), tp.close()]);
     const col = (key, i) => median(rows[key].map((r) => r[i]));
@@ -128,6 +144,9 @@ async function main() {
     console.log(`  ours   ${col('throughput', 0).toFixed(1)} frames/s`);
     console.log(`  python ${col('throughput', 1).toFixed(1)} frames/s (${inFlight} threads)`);
     console.log(`  speed ours/python ${ratio('throughput', ([o, p]) => o / p).toFixed(2)}x (goal >= 1.2)`);
+    console.log('CPU time per frame, all threads of each process (what a frame costs, whatever else runs)');
+    console.log(`  latency mode    ours ${col('latencyCpu', 0).toFixed(1)} ms, python ${col('latencyCpu', 1).toFixed(1)} ms`);
+    console.log(`  throughput mode ours ${col('throughputCpu', 0).toFixed(1)} ms, python ${col('throughputCpu', 1).toFixed(1)} ms`);
   } finally {
     python?.close();
     rmSync(work, { recursive: true, force: true });

@@ -70,15 +70,7 @@ export async function run(argv: string[]): Promise<number> {
       },
     });
     progress.done();
-    if (values.json) {
-      console.log(JSON.stringify(report, null, 2));
-    } else {
-      console.log(`LFW: ${report.pairs} pairs in ${report.folds.length} folds, ${report.images} images (${report.seconds.toFixed(1)} s)`);
-      for (const f of report.folds) console.log(`  fold ${f.fold}: accuracy ${f.accuracy.toFixed(4)} at threshold ${f.threshold.toFixed(4)}`);
-      console.log(`accuracy ${report.accuracyMean.toFixed(4)} ± ${report.accuracyStd.toFixed(4)}, mean threshold ${report.thresholdMean.toFixed(4)}, AUC ${report.auc.toFixed(4)}`);
-      if (report.imagesWithoutFace.length) console.log(`images without landmarks or face: ${report.imagesWithoutFace.length}`);
-      console.log(`metrics: ${report.metricsFile}\nROC curve: ${report.rocFile}`);
-    }
+    printReport(report, values.json, 'images without landmarks or face');
     return 0;
   } finally {
     reid.close();

@@ -84,18 +84,21 @@ def main():
             continue
         if cmd[0] in ('latency', 'decode'):
             times = []
+            cpu = time.process_time()
             for _ in range(int(cmd[1])):
                 start = time.perf_counter()
                 analyze(latency_req, frame if cmd[0] == 'latency' else cv2.imdecode(encoded, cv2.IMREAD_COLOR))
                 times.append((time.perf_counter() - start) * 1000)
-            print(json.dumps({'medianMs': statistics.median(times)}), flush=True)
+            print(json.dumps({'medianMs': statistics.median(times), 'cpuMsPerFrame': (time.process_time() - cpu) * 1000 / len(times)}), flush=True)
         elif cmd[0] == 'throughput':
             seconds, threads = float(cmd[1]), int(cmd[2])
             if threads not in pools:
                 pools[threads] = [Requests(*throughput_models) for _ in range(threads)]
                 for r in pools[threads]:
                     analyze(r, frame)  # warm each thread's requests
-            print(json.dumps({'fps': throughput(pools[threads], frame, seconds)}), flush=True)
+            cpu = time.process_time()
+            fps, frames = throughput(pools[threads], frame, seconds)
+            print(json.dumps({'fps': fps, 'cpuMsPerFrame': (time.process_time() - cpu) * 1000 / frames}), flush=True)
         else:
             raise SystemExit(f'unknown command {cmd[0]}')
 
@@ -116,7 +119,7 @@ def throughput(pool, frame, seconds):
         t.start()
     for t in workers:
         t.join()
-    return done[0] / (time.perf_counter() - start_at)
+    return done[0] / (time.perf_counter() - start_at), done[0]
 
 
 if __name__ == '__main__':

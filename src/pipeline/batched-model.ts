@@ -61,15 +61,16 @@ export class BatchedModel {
 
   /**
    * Runs `n` items (n <= maxBatch): `fill(input, batch)` writes the items into the batch input
-   * (slots n..batch-1 are zeroed first), and the first output comes back as a fresh copy.
+   * (slots n..batch-1 are zeroed first; it may be async, e.g. a kernel on the libuv pool), and
+   * the first output comes back as a fresh copy.
    */
-  async run(n: number, fill: (input: Float32Array, batch: number) => void): Promise<{ output: Float32Array; batch: number }> {
+  async run(n: number, fill: (input: Float32Array, batch: number) => void | Promise<void>): Promise<{ output: Float32Array; batch: number }> {
     const batch = BatchedModel.batchFor(n, this.maxBatch);
     const variant = await this.#variant(batch);
     return variant.pool.use(async (slot) => {
       const perItem = slot.input.length / batch;
       slot.input.fill(0, n * perItem);
-      fill(slot.input, batch);
+      await fill(slot.input, batch);
       const outputs = await slot.request.infer();
       return { output: outputs[variant.outputName] as Float32Array, batch };
     });

@@ -3,7 +3,7 @@
  * detector -> landmarks (one batch per frame) -> similarity warp of every face straight from the
  * decoded frame into one re-identification batch -> L2-normalised embeddings.
  */
-import { alignFaces } from '../align';
+import { alignFacesAsync } from '../align';
 import { loadConfig, modelSection, type FaceReidConfig } from '../config';
 import { invalidType } from '../errors';
 import { decodeImage, type ImageInput, type RawImage } from '../image';
@@ -94,7 +94,10 @@ export class FacePipeline {
     return this.analyzeRaw(raw);
   }
 
-  /** `analyze` on pixels already decoded (a video frame, say); nothing is copied. */
+  /**
+   * `analyze` on pixels already decoded (a video frame, say). Nothing is copied: the pixels are
+   * read by native kernels on the libuv pool, so leave them unchanged until the Promise settles.
+   */
   async analyzeRaw(raw: RawImage): Promise<Face[]> {
     const detections = await this.#detector.detect(raw);
     if (detections.length === 0) return [];
@@ -117,8 +120,9 @@ export class FacePipeline {
     for (let start = 0; start < points.length; start += this.#reid.maxBatch) chunks.push(points.slice(start, start + this.#reid.maxBatch));
     const perChunk = await Promise.all(
       chunks.map(async (chunk) => {
-        const { output } = await this.#reid.run(chunk.length, (input) => {
-          alignFaces(raw, chunk, input, { size: REID_INPUT_SIZE, antialias: this.#antialias });
+        // The warp runs on the libuv pool: the JS thread stays free to dispatch other work.
+        const { output } = await this.#reid.run(chunk.length, async (input) => {
+          await alignFacesAsync(raw, chunk, input, { size: REID_INPUT_SIZE, antialias: this.#antialias });
         });
         return chunk.map((_, i) => l2NormaliseInPlace(output.slice(i * EMBEDDING_SIZE, (i + 1) * EMBEDDING_SIZE)));
       }),

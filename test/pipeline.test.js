@@ -232,6 +232,19 @@ describe('FacePipeline on the face-api demo photos', function () {
     await assert.rejects(FacePipeline.create({ modelDir: modelsDir(), reid: { maxBatch: 0 } }), (e) => e.code === 'CONFIG_INVALID' && /reid\.maxBatch/.test(e.message));
   });
 
+  it('minFaceSize drops boxes whose shorter side is smaller', async () => {
+    const sized = await FacePipeline.create({ modelDir: modelsDir(), detector: { minFaceSize: 200 } });
+    try {
+      const all = await pipeline.analyzeRaw(frames[0].raw);
+      const big = await sized.analyzeRaw(frames[0].raw);
+      const expected = all.filter((f) => Math.min(f.box.width, f.box.height) >= 200);
+      assert.ok(expected.length > 0 && expected.length < all.length);
+      assert.deepEqual(big.map((f) => f.box), expected.map((f) => f.box));
+    } finally {
+      await sized.close();
+    }
+  });
+
   it('bad input is a typed error, not a crash', async () => {
     await assert.rejects(pipeline.analyze(join(demoDir, 'no-such.jpg')), (e) => e.code !== undefined);
     await assert.rejects(pipeline.analyze(Buffer.from('not an image')), (e) => e.code === 'IMAGE_DECODE_FAILED');
@@ -323,3 +336,22 @@ describe('FacePipeline device selection from a configuration file', function () 
   });
 });
 
+
+describe('parseDetections (SSD rows)', () => {
+  const { parseDetections } = require('../dist/pipeline');
+  it('stops at image_id -1, keeps rows at or above the confidence, clips to the frame, sorts by score', () => {
+    const rows = Float32Array.from([
+      0, 1, 0.7, 0.1, 0.2, 0.3, 0.4,
+      0, 1, 0.9, -0.05, 0.5, 0.2, 1.1, // sticks out left and bottom: clipped
+      0, 1, 0.59, 0.5, 0.5, 0.6, 0.6, // below 0.6
+      -1, 0, 0.99, 0.5, 0.5, 0.6, 0.6, // end of list
+      0, 1, 0.95, 0.7, 0.7, 0.8, 0.8, // after the end: ignored
+    ]);
+    const found = parseDetections(rows, 200, 100, 0.6, 0);
+    assert.equal(found.length, 2);
+    assert.ok(Math.abs(found[0].score - 0.9) < 1e-6);
+    assert.deepEqual(Object.values(found[0].box).map((v) => Math.round(v * 1000) / 1000), [0, 50, 40, 50]);
+    assert.deepEqual(Object.values(found[1].box).map((v) => Math.round(v * 1000) / 1000), [20, 20, 40, 20]);
+    assert.equal(parseDetections(rows, 200, 100, 0.6, 30).length, 1); // minFaceSize on the shorter side
+  });
+});

@@ -3,7 +3,8 @@
  * n items takes the smallest compiled batch that holds them (unused slots are zero-filled), so a
  * frame's faces go through one inference without recompiling for every face count.
  */
-import { openvino, type CompiledModel, type InferRequest, type RuntimeOptions } from '../engine';
+import { type RuntimeOptions } from '../engine';
+import { compileWith, type EngineInferRequest, type EngineModel, type EngineName } from '../engine/surface';
 import { RequestPool } from '../engine/request-pool';
 import type { OpenVinoProperties } from '../config';
 
@@ -14,15 +15,17 @@ export interface BatchedModelOptions {
   config?: OpenVinoProperties;
   runtime?: RuntimeOptions;
   maxBatch?: number;
+  /** Engine to compile with (default 'c-api'). */
+  engine?: EngineName;
 }
 
 interface Slot {
-  request: InferRequest;
+  request: EngineInferRequest;
   input: Float32Array;
 }
 
 interface Variant {
-  model: CompiledModel;
+  model: EngineModel;
   pool: RequestPool<Slot>;
   outputName: string;
 }
@@ -39,7 +42,7 @@ export class BatchedModel {
   }
 
   /** Compiles batch 1 now so that configuration mistakes surface at create time. */
-  async warm(): Promise<CompiledModel> {
+  async warm(): Promise<EngineModel> {
     return (await this.#variant(1)).model;
   }
 
@@ -89,7 +92,7 @@ export class BatchedModel {
 
   async #compile(batch: number): Promise<Variant> {
     const o = this.#options;
-    const model = await openvino.compileModelAsync({ xml: o.xml, bin: o.bin, device: o.device, config: o.config, runtime: o.runtime, batch });
+    const model = await compileWith(o.engine ?? 'c-api', { xml: o.xml, bin: o.bin, device: o.device, config: o.config, runtime: o.runtime, batch });
     if (this.#closed) {
       model.close();
       throw new Error('closed while compiling');

@@ -8,6 +8,7 @@ import type { RuntimeOptions } from '../engine';
 import type { DetectorConfig } from '../config';
 import { resolveModel } from '../models';
 import { BatchedModel } from './batched-model';
+import type { EngineName } from '../engine/surface';
 
 export const DETECTOR_MODEL = 'face-detection-retail-0004';
 const INPUT_SIZE = 300;
@@ -60,13 +61,14 @@ export class FaceDetector {
     this.minFaceSize = config.minFaceSize ?? 0;
   }
 
-  static async create(config: DetectorConfig & { modelDir?: string; runtime?: RuntimeOptions; verifyModel?: boolean }): Promise<FaceDetector> {
+  static async create(config: DetectorConfig & { modelDir?: string; runtime?: RuntimeOptions; verifyModel?: boolean; engine?: EngineName }): Promise<FaceDetector> {
     const files = await resolveModel(DETECTOR_MODEL, config.precision ?? 'FP16', { modelDir: config.modelDir, verify: config.verifyModel });
     const model = new BatchedModel({
       ...files,
       device: config.device ?? 'CPU',
       config: { PERFORMANCE_HINT: 'LATENCY', ...config.config },
       runtime: config.runtime,
+      engine: config.engine,
       maxBatch: 1,
     });
     const compiled = await model.warm();

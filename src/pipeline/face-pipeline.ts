@@ -11,6 +11,7 @@ import { resolveModel } from '../models';
 import { REID_INPUT_SIZE, REID_MODEL, EMBEDDING_SIZE } from '../reid';
 import { l2NormaliseInPlace } from '../util/vector';
 import { BatchedModel } from './batched-model';
+import { checkEngine, type EngineName } from '../engine/surface';
 import { FaceDetector, type Box } from './detector';
 import { LandmarksRegressor } from './landmarks';
 
@@ -28,6 +29,8 @@ export interface FacePipelineOptions extends FaceReidConfig {
   configFile?: string;
   maxPixels?: number;
   verifyModels?: boolean;
+  /** 'c-api' (default) or 'openvino-node', for all three models. */
+  engine?: EngineName;
 }
 
 export class FacePipeline {
@@ -58,9 +61,10 @@ export class FacePipeline {
   /** Loads the three models, each on the device its configuration section names. */
   static async create(options: FacePipelineOptions = {}): Promise<FacePipeline> {
     if (options === null || typeof options !== 'object') throw invalidType('an options object', 'options', options);
-    const { configFile, maxPixels, verifyModels, ...overrides } = options;
+    const { configFile, maxPixels, verifyModels, engine: engineOption, ...overrides } = options;
+    const engine = checkEngine(engineOption, 'engine');
     const config = loadConfig({ file: configFile, overrides });
-    const shared = { modelDir: config.modelDir, runtime: config.runtime, verifyModel: verifyModels };
+    const shared = { modelDir: config.modelDir, runtime: config.runtime, verifyModel: verifyModels, engine };
     const reidSection = modelSection(config, 'reid');
     const reidFiles = await resolveModel(REID_MODEL, reidSection.precision ?? 'FP16', { modelDir: config.modelDir, verify: verifyModels });
     const reid = new BatchedModel({
@@ -69,6 +73,7 @@ export class FacePipeline {
       config: { PERFORMANCE_HINT: 'LATENCY', ...reidSection.config },
       runtime: config.runtime,
       maxBatch: reidSection.maxBatch,
+      engine,
     });
     const settled = await Promise.allSettled([
       FaceDetector.create({ ...modelSection(config, 'detector'), ...shared }),

@@ -9,6 +9,7 @@ import type { RuntimeOptions } from '../engine';
 import type { BatchingConfig } from '../config';
 import { resolveModel } from '../models';
 import { BatchedModel } from './batched-model';
+import type { EngineName } from '../engine/surface';
 import type { Box } from './detector';
 
 export const LANDMARKS_MODEL = 'landmarks-regression-retail-0009';
@@ -36,11 +37,14 @@ export class LandmarksRegressor {
     this.device = device;
   }
 
-  static async create(config: BatchingConfig & { modelDir?: string; runtime?: RuntimeOptions; verifyModel?: boolean }): Promise<LandmarksRegressor> {
+  static async create(config: BatchingConfig & { modelDir?: string; runtime?: RuntimeOptions; verifyModel?: boolean; engine?: EngineName }): Promise<LandmarksRegressor> {
     const files = await resolveModel(LANDMARKS_MODEL, config.precision ?? 'FP16', { modelDir: config.modelDir, verify: config.verifyModel });
-    const model = new BatchedModel({ ...files, device: config.device ?? 'CPU',
+    const model = new BatchedModel({
+      ...files,
+      device: config.device ?? 'CPU',
       config: { PERFORMANCE_HINT: 'LATENCY', ...config.config },
       runtime: config.runtime,
+      engine: config.engine,
       // The 48x48 model is cheap: one batch per frame (up to 16 faces) whatever the device.
       maxBatch: config.maxBatch ?? 16,
     });

@@ -19,6 +19,16 @@ export interface ModelConfig {
   config?: OpenVinoProperties;
 }
 
+/** Sections whose model runs several faces of a frame (landmarks, re-identification). */
+export interface BatchingConfig extends ModelConfig {
+  /**
+   * Most faces in one inference. A frame with more faces runs several inferences, concurrently.
+   * Default: 1 on CPU-only device strings (per-face requests measured faster there than batches,
+   * see docs/config.md), 8 elsewhere.
+   */
+  maxBatch?: number;
+}
+
 export interface DetectorConfig extends ModelConfig {
   /** Smallest detector confidence kept, 0..1. */
   confidence?: number;
@@ -26,7 +36,7 @@ export interface DetectorConfig extends ModelConfig {
   minFaceSize?: number;
 }
 
-export interface ReidConfig extends ModelConfig {
+export interface ReidConfig extends BatchingConfig {
   antialias?: boolean;
 }
 
@@ -36,7 +46,7 @@ export interface FaceReidConfig {
   device?: string;
   runtime?: { libraryPath?: string };
   detector?: DetectorConfig;
-  landmarks?: ModelConfig;
+  landmarks?: BatchingConfig;
   reid?: ReidConfig;
   /** Cosine-similarity thresholds: verification (same person) and gallery matching (Unknown below). */
   thresholds?: { verify?: number; match?: number };
@@ -56,6 +66,9 @@ const isBoolean: Check = (v, p) => {
 };
 const numberIn = (lo: number, hi: number): Check => (v, p) => {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) fail(p, `expected a number in [${lo}, ${hi}], received ${JSON.stringify(v)}`);
+};
+const integerIn = (lo: number, hi: number): Check => (v, p) => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) fail(p, `expected a whole number in [${lo}, ${hi}], received ${JSON.stringify(v)}`);
 };
 const isPrecision: Check = (v, p) => {
   if (v !== 'FP16' && v !== 'FP16-INT8' && v !== 'FP32') fail(p, `expected "FP16", "FP16-INT8" or "FP32", received ${JSON.stringify(v)}`);
@@ -110,8 +123,8 @@ const validateRoot = objectOf({
   device: isString,
   runtime: objectOf({ libraryPath: isString }),
   detector: objectOf({ ...modelShape, confidence: numberIn(0, 1), minFaceSize: numberIn(0, 1e5) }),
-  landmarks: objectOf(modelShape),
-  reid: objectOf({ ...modelShape, antialias: isBoolean }),
+  landmarks: objectOf({ ...modelShape, maxBatch: integerIn(1, 64) }),
+  reid: objectOf({ ...modelShape, maxBatch: integerIn(1, 64), antialias: isBoolean }),
   thresholds: objectOf({ verify: numberIn(-1, 1), match: numberIn(-1, 1) }),
 });
 

@@ -6,7 +6,8 @@
 import { type RuntimeOptions } from '../engine';
 import { compileWith, type EngineInferRequest, type EngineModel, type EngineName } from '../engine/surface';
 import { RequestPool } from '../engine/request-pool';
-import type { OpenVinoProperties } from '../config';
+import type { OpenVinoProperties, Precision } from '../config';
+import { resolveModel, type ModelName } from '../models';
 import { FaceReidError } from '../errors';
 
 export interface BatchedModelOptions {
@@ -118,5 +119,39 @@ export class BatchedModel {
       v.value.model.close();
     }
     this.#variants.clear();
+  }
+}
+
+/** Where a pipeline model comes from: its configuration section plus the shared settings. */
+export interface ModelSource {
+  precision?: Precision;
+  device?: string;
+  config?: OpenVinoProperties;
+  modelDir?: string;
+  runtime?: RuntimeOptions;
+  verifyModel?: boolean;
+  engine?: EngineName;
+}
+
+/**
+ * Resolves (and verifies) an Open Model Zoo model, wraps it for batching with the LATENCY hint
+ * unless the section says otherwise (largest batch: `maxBatch`, else the device's default), and
+ * compiles batch 1 so that mistakes surface at create time.
+ */
+export async function loadBatchedModel(name: ModelName, source: ModelSource, maxBatch?: number): Promise<{ model: BatchedModel; device: string }> {
+  const files = await resolveModel(name, source.precision ?? 'FP16', { modelDir: source.modelDir, verify: source.verifyModel });
+  const model = new BatchedModel({
+    ...files,
+    device: source.device ?? 'CPU',
+    config: { PERFORMANCE_HINT: 'LATENCY', ...source.config },
+    runtime: source.runtime,
+    engine: source.engine,
+    maxBatch,
+  });
+  try {
+    return { model, device: (await model.warm()).device };
+  } catch (err) {
+    await model.close();
+    throw err;
   }
 }

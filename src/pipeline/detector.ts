@@ -4,11 +4,8 @@
  */
 import { resizeIntoAsync } from '../align';
 import type { RawImage } from '../image';
-import type { RuntimeOptions } from '../engine';
 import type { DetectorConfig } from '../config';
-import { resolveModel } from '../models';
-import { BatchedModel } from './batched-model';
-import type { EngineName } from '../engine/surface';
+import { loadBatchedModel, type BatchedModel, type ModelSource } from './batched-model';
 
 export const DETECTOR_MODEL = 'face-detection-retail-0004';
 const INPUT_SIZE = 300;
@@ -61,18 +58,9 @@ export class FaceDetector {
     this.minFaceSize = config.minFaceSize ?? 0;
   }
 
-  static async create(config: DetectorConfig & { modelDir?: string; runtime?: RuntimeOptions; verifyModel?: boolean; engine?: EngineName } = {}): Promise<FaceDetector> {
-    const files = await resolveModel(DETECTOR_MODEL, config.precision ?? 'FP16', { modelDir: config.modelDir, verify: config.verifyModel });
-    const model = new BatchedModel({
-      ...files,
-      device: config.device ?? 'CPU',
-      config: { PERFORMANCE_HINT: 'LATENCY', ...config.config },
-      runtime: config.runtime,
-      engine: config.engine,
-      maxBatch: 1,
-    });
-    const compiled = await model.warm();
-    return new FaceDetector(model, config, compiled.device);
+  static async create(config: DetectorConfig & ModelSource = {}): Promise<FaceDetector> {
+    const { model, device } = await loadBatchedModel(DETECTOR_MODEL, config, 1);
+    return new FaceDetector(model, config, device);
   }
 
   async detect(image: RawImage): Promise<Detection[]> {

@@ -7,10 +7,9 @@ import { alignFacesAsync } from '../align';
 import { loadConfig, modelSection, type FaceReidConfig } from '../config';
 import { invalidType } from '../errors';
 import { decodeImage, type ImageInput, type RawImage } from '../image';
-import { resolveModel } from '../models';
 import { REID_INPUT_SIZE, REID_MODEL, EMBEDDING_SIZE } from '../reid';
 import { l2NormaliseInPlace } from '../util/vector';
-import { BatchedModel } from './batched-model';
+import { loadBatchedModel, type BatchedModel } from './batched-model';
 import { checkEngine, type EngineName } from '../engine/surface';
 import { FaceDetector, type Box } from './detector';
 import { LandmarksRegressor } from './landmarks';
@@ -66,31 +65,22 @@ export class FacePipeline {
     const config = loadConfig({ file: configFile, overrides });
     const shared = { modelDir: config.modelDir, runtime: config.runtime, verifyModel: verifyModels, engine };
     const reidSection = modelSection(config, 'reid');
-    const reidFiles = await resolveModel(REID_MODEL, reidSection.precision ?? 'FP16', { modelDir: config.modelDir, verify: verifyModels });
-    const reid = new BatchedModel({
-      ...reidFiles,
-      device: reidSection.device ?? 'CPU',
-      config: { PERFORMANCE_HINT: 'LATENCY', ...reidSection.config },
-      runtime: config.runtime,
-      maxBatch: reidSection.maxBatch,
-      engine,
-    });
     const settled = await Promise.allSettled([
       FaceDetector.create({ ...modelSection(config, 'detector'), ...shared }),
       LandmarksRegressor.create({ ...modelSection(config, 'landmarks'), ...shared }),
-      reid.warm(),
+      loadBatchedModel(REID_MODEL, { ...reidSection, ...shared }, reidSection.maxBatch),
     ] as const);
-    const [detector, landmarks, reidModel] = settled;
-    if (detector.status === 'rejected' || landmarks.status === 'rejected' || reidModel.status === 'rejected') {
+    const [detector, landmarks, reid] = settled;
+    if (detector.status === 'rejected' || landmarks.status === 'rejected' || reid.status === 'rejected') {
       // Release whatever did compile before reporting the first failure.
       await Promise.allSettled([
         detector.status === 'fulfilled' ? detector.value.close() : undefined,
         landmarks.status === 'fulfilled' ? landmarks.value.close() : undefined,
-        reid.close(),
+        reid.status === 'fulfilled' ? reid.value.model.close() : undefined,
       ]);
       throw settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;
     }
-    return new FacePipeline({ detector: detector.value, landmarks: landmarks.value, reid, reidDevice: reidModel.value.device }, config, maxPixels);
+    return new FacePipeline({ detector: detector.value, landmarks: landmarks.value, reid: reid.value.model, reidDevice: reid.value.device }, config, maxPixels);
   }
 
   /** Every face of the image, highest detector score first. */

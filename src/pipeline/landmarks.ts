@@ -5,11 +5,8 @@
  */
 import { resizeInto } from '../align';
 import type { RawImage } from '../image';
-import type { RuntimeOptions } from '../engine';
 import type { BatchingConfig } from '../config';
-import { resolveModel } from '../models';
-import { BatchedModel } from './batched-model';
-import type { EngineName } from '../engine/surface';
+import { loadBatchedModel, type BatchedModel, type ModelSource } from './batched-model';
 import type { Box } from './detector';
 
 export const LANDMARKS_MODEL = 'landmarks-regression-retail-0009';
@@ -37,19 +34,10 @@ export class LandmarksRegressor {
     this.device = device;
   }
 
-  static async create(config: BatchingConfig & { modelDir?: string; runtime?: RuntimeOptions; verifyModel?: boolean; engine?: EngineName } = {}): Promise<LandmarksRegressor> {
-    const files = await resolveModel(LANDMARKS_MODEL, config.precision ?? 'FP16', { modelDir: config.modelDir, verify: config.verifyModel });
-    const model = new BatchedModel({
-      ...files,
-      device: config.device ?? 'CPU',
-      config: { PERFORMANCE_HINT: 'LATENCY', ...config.config },
-      runtime: config.runtime,
-      engine: config.engine,
-      // The 48x48 model is cheap: one batch per frame (up to 16 faces) whatever the device.
-      maxBatch: config.maxBatch ?? 16,
-    });
-    const compiled = await model.warm();
-    return new LandmarksRegressor(model, compiled.device);
+  static async create(config: BatchingConfig & ModelSource = {}): Promise<LandmarksRegressor> {
+    // The 48x48 model is cheap: one batch per frame (up to 16 faces) whatever the device.
+    const { model, device } = await loadBatchedModel(LANDMARKS_MODEL, config, config.maxBatch ?? 16);
+    return new LandmarksRegressor(model, device);
   }
 
   /** Five [x, y] points per box, in frame pixels (Float64Array(10) each). */

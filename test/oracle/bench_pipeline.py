@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from omz_common import align_bgr, compile_model, l2_normalise
-from omz_pipeline import DETECTOR, LANDMARKS, REID, crop, to_planes
+from omz_pipeline import DETECTOR, LANDMARKS, REID, crop, enlarged_roi, to_planes
 
 
 class Requests:
@@ -43,12 +43,7 @@ def analyze(req, frame, confidence=0.6, roi_scale=1.15):
     for row in rows:
         if row[0] < 0 or row[2] < confidence:
             break
-        position = np.array([row[3] * w, row[4] * h], dtype=np.float64)
-        size = np.array([row[5] * w, row[6] * h], dtype=np.float64) - position
-        position -= size * 0.5 * (roi_scale - 1.0)
-        size *= roi_scale
-        position = np.clip(position, [0, 0], [w, h])
-        size = np.clip(size, [0, 0], [w, h])
+        position, size = enlarged_roi(row, w, h, roi_scale)
         patch = crop(frame, position, size)
         out = req.run(req.landmarker, landmarker, to_planes(patch, 48, 48)[None]).reshape(-1, 2).astype(np.float64)
         points = position + size * out

@@ -44,6 +44,16 @@ def crop(frame, position, size):
     return frame[p1[1]:p2[1], p1[0]:p2[0]]
 
 
+def enlarged_roi(row, w, h, roi_scale):
+    """The demo's landmark ROI of one detector row: the box in pixels, enlarged about its centre,
+    position and size each clipped to the frame (the demo clips them separately)."""
+    position = np.array([row[3] * w, row[4] * h], dtype=np.float64)
+    size = np.array([row[5] * w, row[6] * h], dtype=np.float64) - position
+    position -= size * 0.5 * (roi_scale - 1.0)
+    size *= roi_scale
+    return np.clip(position, [0, 0], [w, h]), np.clip(size, [0, 0], [w, h])
+
+
 def detect(compiled, frame, confidence, roi_scale):
     h, w = frame.shape[:2]
     out = compiled(to_planes(frame, 300, 300)[None])[compiled.output(0)].reshape(-1, 7)
@@ -52,12 +62,7 @@ def detect(compiled, frame, confidence, roi_scale):
         if row[0] < 0 or row[2] < confidence:
             break  # rows are sorted by confidence; image_id -1 ends the list
         x0, y0, x1, y1 = (np.clip(row[3:7], 0, 1) * [w, h, w, h]).tolist()
-        position = np.array([row[3] * w, row[4] * h], dtype=np.float64)
-        size = np.array([row[5] * w, row[6] * h], dtype=np.float64) - position
-        position -= size * 0.5 * (roi_scale - 1.0)
-        size *= roi_scale
-        position = np.clip(position, [0, 0], [w, h])
-        size = np.clip(size, [0, 0], [w, h])
+        position, size = enlarged_roi(row, w, h, roi_scale)
         faces.append({'score': float(row[2]), 'box': [x0, y0, x1 - x0, y1 - y0], 'position': position, 'size': size})
     return faces
 

@@ -59,7 +59,7 @@ function verification(pairs, folds, vectors, score) {
 
 async function run(options = {}) {
   const rounds = options.rounds ?? 3;
-  const perSide = Number(process.env.FACE_REID_BENCH_FACEAPI_PAIRS ?? (options.quick ? 5 : 20));
+  const perSide = Number(process.env.FACE_REID_BENCH_FACEAPI_PAIRS ?? (options.quick ? 5 : 30));
   const log = options.log ?? (() => {});
   const { tf, faceapi, version } = await loadFaceApi();
   log(version);

@@ -42,7 +42,7 @@ function allocations(warm, calls) {
     e.calls += s.calls / calls;
     e.bytes += s.bytes / calls;
     e.sites++;
-    if (key.startsWith('addon') || key.startsWith('OpenVINO')) addonSites.push({ ...s, perCall: s.calls / calls, where: symbolize(s.object, s.offset) });
+    if (key.startsWith('addon')) addonSites.push({ ...s, perCall: s.calls / calls, where: symbolize(s.object, s.offset) });
   }
   addonSites.sort((a, b) => b.perCall - a.perCall);
   return { per, addonSites, dropped };
@@ -73,9 +73,10 @@ async function run(options = {}) {
       note: `RSS MiB at ${points.map((p) => `${p.calls / 1000}k: ${p.rssMiB.toFixed(1)}`).join(', ')}`,
     }),
   ];
+  const addonNote = addonSites.map((s) => `${s.perCall.toFixed(2)}x ${(s.bytes / s.calls).toFixed(0)} B in ${s.where}`).join('; ');
   for (const [k, v] of Object.entries(per).sort((a, b) => b[1].calls - a[1].calls)) {
     if (v.calls < 0.01) continue;
-    rows.push(row({ bench: 'memory', name: `allocations per embed: ${k}`, ours: v.calls, unit: 'allocs/call', note: `${v.bytes.toFixed(0)} bytes/call from ${v.sites} call sites (malloc/calloc/realloc/new by calling object; 5,000 calls after 2,000 warm-up)` }));
+    rows.push(row({ bench: 'memory', name: `allocations per embed: ${k}`, ours: v.calls, unit: 'allocs/call', note: `${v.bytes.toFixed(0)} bytes/call from ${v.sites} call sites (malloc/calloc/realloc/new by calling object; 5,000 calls after 2,000 warm-up)${k.startsWith('addon') ? `: ${addonNote}` : ''}` }));
   }
   return rows;
 }

@@ -23,6 +23,7 @@ function modules() {
     ['pipeline', pipeline],
     ['faceapi', './faceapi.js'],
     ['precision', './precision.js'],
+    ['profile', './profile.js'],
     ['memory', './memory.js'],
   ];
   if (existsSync(join(__dirname, 'align.js'))) list.splice(2, 0, ['align', './align.js']);

@@ -14,19 +14,23 @@ for (const [variable, sub] of [['FACE_REID_MODELS', 'models'], ['FACE_REID_DATA'
   if (!process.env[variable]) process.env[variable] = resolve(root, '..', 'shared', sub);
 }
 
-/** Benchmarks in run order; the pipeline row comes from the pipeline room's module when present. */
+/**
+ * Benchmarks in run order, as [name, load]. The other rooms' standalone scripts (bench/align.js,
+ * bench/pipeline.js) are included through bench/external.js when they are present.
+ */
 function modules() {
-  const pipeline = existsSync(join(__dirname, 'pipeline.js')) ? './pipeline.js' : './pipeline-vs-python.js';
+  const local = (file) => () => require(file);
   const list = [
-    ['infer', './infer.js'],
-    ['aligned', './aligned.js'],
-    ['pipeline', pipeline],
-    ['faceapi', './faceapi.js'],
-    ['precision', './precision.js'],
-    ['profile', './profile.js'],
-    ['memory', './memory.js'],
+    ['infer', local('./infer.js')],
+    ['aligned', local('./aligned.js')],
+    ['pipeline', local('./pipeline-vs-python.js')],
+    ['faceapi', local('./faceapi.js')],
+    ['precision', local('./precision.js')],
+    ['profile', local('./profile.js')],
+    ['memory', local('./memory.js')],
   ];
-  if (existsSync(join(__dirname, 'align.js'))) list.splice(2, 0, ['align', './align.js']);
+  if (existsSync(join(__dirname, 'pipeline.js'))) list.splice(3, 0, ['pipeline-room', () => require('./external').pipeline]);
+  if (existsSync(join(__dirname, 'align.js'))) list.splice(2, 0, ['align', () => require('./external').align]);
   return list;
 }
 
@@ -43,13 +47,9 @@ async function main() {
   const host = machine();
   console.log(`machine: ${host.processor}, ${host.physicalCores} cores / ${host.logicalCores} threads, ${host.memoryGiB} GiB, ${host.os}, Node ${host.node}`);
   const sections = [];
-  for (const [name, file] of modules()) {
+  for (const [name, load] of modules()) {
     if (only && !only.has(name)) continue;
-    const mod = require(file);
-    if (typeof mod.run !== 'function') {
-      console.log(`skipping ${file}: it exports no run(options) -> rows`);
-      continue;
-    }
+    const mod = load();
     console.log(`\n== ${name}: ${mod.title ?? ''}`);
     const started = Date.now();
     const rows = await mod.run({ quick: values.quick, log: (line) => console.log(`  ${line}`) });

@@ -189,7 +189,7 @@ float* ResolveOut(const Napi::Value& value, const std::string& name, std::uint64
   }
   Napi::Float32Array out = value.As<Napi::Float32Array>();
   const std::uint64_t have = out.ElementLength();
-  if (have < required || out.Data() == nullptr) {
+  if (have < required || (required > 0 && out.Data() == nullptr)) {
     ThrowRange(env, "a Float32Array of at least " + std::to_string(required) + " elements", name,
                "length " + std::to_string(have));
   }

@@ -19,6 +19,16 @@ export interface ModelConfig {
   config?: OpenVinoProperties;
 }
 
+/** Sections whose model runs several faces of a frame (landmarks, re-identification). */
+export interface BatchingConfig extends ModelConfig {
+  /**
+   * Most faces in one inference. A frame with more faces runs several inferences, concurrently.
+   * Default: 1 on CPU-only device strings (per-face requests measured faster there than batches,
+   * see docs/config.md), 8 elsewhere.
+   */
+  maxBatch?: number;
+}
+
 export interface DetectorConfig extends ModelConfig {
   /** Smallest detector confidence kept, 0..1. */
   confidence?: number;
@@ -26,7 +36,7 @@ export interface DetectorConfig extends ModelConfig {
   minFaceSize?: number;
 }
 
-export interface ReidConfig extends ModelConfig {
+export interface ReidConfig extends BatchingConfig {
   antialias?: boolean;
 }
 
@@ -36,7 +46,7 @@ export interface FaceReidConfig {
   device?: string;
   runtime?: { libraryPath?: string };
   detector?: DetectorConfig;
-  landmarks?: ModelConfig;
+  landmarks?: BatchingConfig;
   reid?: ReidConfig;
   /** Cosine-similarity thresholds: verification (same person) and gallery matching (Unknown below). */
   thresholds?: { verify?: number; match?: number };
@@ -56,6 +66,9 @@ const isBoolean: Check = (v, p) => {
 };
 const numberIn = (lo: number, hi: number): Check => (v, p) => {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) fail(p, `expected a number in [${lo}, ${hi}], received ${JSON.stringify(v)}`);
+};
+const integerIn = (lo: number, hi: number): Check => (v, p) => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) fail(p, `expected a whole number in [${lo}, ${hi}], received ${JSON.stringify(v)}`);
 };
 const isPrecision: Check = (v, p) => {
   if (v !== 'FP16' && v !== 'FP16-INT8' && v !== 'FP32') fail(p, `expected "FP16", "FP16-INT8" or "FP32", received ${JSON.stringify(v)}`);
@@ -110,8 +123,8 @@ const validateRoot = objectOf({
   device: isString,
   runtime: objectOf({ libraryPath: isString }),
   detector: objectOf({ ...modelShape, confidence: numberIn(0, 1), minFaceSize: numberIn(0, 1e5) }),
-  landmarks: objectOf(modelShape),
-  reid: objectOf({ ...modelShape, antialias: isBoolean }),
+  landmarks: objectOf({ ...modelShape, maxBatch: integerIn(1, 64) }),
+  reid: objectOf({ ...modelShape, maxBatch: integerIn(1, 64), antialias: isBoolean }),
   thresholds: objectOf({ verify: numberIn(-1, 1), match: numberIn(-1, 1) }),
 });
 
@@ -141,9 +154,15 @@ function mergeModel<T extends ModelConfig>(base: T | undefined, over: T | undefi
   return { ...base, ...over, config: { ...base?.config, ...over?.config } } as T;
 }
 
-/** `over` wins key by key; nested model sections and their properties merge. */
+const SECTIONS = ['detector', 'landmarks', 'reid'] as const;
+
+/**
+ * `over` wins key by key; nested model sections and their properties merge. A top-level
+ * `device` in `over` also replaces the devices that `base`'s sections named, unless `over`
+ * names a section's device itself: a later layer's "everything on GPU" means everything.
+ */
 export function mergeConfig(base: FaceReidConfig, over: FaceReidConfig): FaceReidConfig {
-  return {
+  const merged: FaceReidConfig = {
     ...base,
     ...over,
     runtime: { ...base.runtime, ...over.runtime },
@@ -152,6 +171,10 @@ export function mergeConfig(base: FaceReidConfig, over: FaceReidConfig): FaceRei
     reid: mergeModel(base.reid, over.reid),
     thresholds: { ...base.thresholds, ...over.thresholds },
   };
+  if (over.device) {
+    for (const key of SECTIONS) merged[key] = { ...merged[key], device: over[key]?.device ?? over.device };
+  }
+  return merged;
 }
 
 /**
@@ -164,10 +187,7 @@ export function loadConfig(options: { file?: string; overrides?: FaceReidConfig;
   const file = options.file ?? env.FACE_REID_CONFIG;
   let config: FaceReidConfig = file ? readConfigFile(file) : {};
   const fromEnv: FaceReidConfig = {};
-  if (env.FACE_REID_DEVICE) {
-    fromEnv.device = env.FACE_REID_DEVICE;
-    for (const section of ['detector', 'landmarks', 'reid'] as const) fromEnv[section] = { device: env.FACE_REID_DEVICE };
-  }
+  if (env.FACE_REID_DEVICE) fromEnv.device = env.FACE_REID_DEVICE;
   config = mergeConfig(config, validateConfig(fromEnv, 'environment'));
   if (options.overrides) config = mergeConfig(config, validateConfig(options.overrides, 'options'));
   return config;

@@ -10,6 +10,8 @@ export type FaceReidErrorCode =
   | 'RUNTIME_VERSION_UNSUPPORTED'
   | 'RUNTIME_SYMBOL_MISSING'
   | 'RUNTIME_CONFLICT'
+  | 'RUNTIME_INSTALL_FAILED'
+  | 'ENGINE_UNAVAILABLE'
   | 'CLOSED'
   | 'REQUEST_BUSY'
   | 'INPUT_MISMATCH'
@@ -22,6 +24,9 @@ export type FaceReidErrorCode =
   | 'DEGENERATE_LANDMARKS'
   | 'CONFIG_INVALID'
   | 'GALLERY_ERROR'
+  | 'GALLERY_BUSY'
+  | 'GALLERY_CORRUPT'
+  | 'GALLERY_SCHEMA_UNSUPPORTED'
   | `OV_${string}`;
 
 export class FaceReidError extends Error {

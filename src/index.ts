@@ -9,3 +9,5 @@ export * from './reid';
 export * from './pipeline';
 export { evaluateLfw, type LfwEvalOptions, type LfwReport, type ImageEmbedder } from './eval/lfw';
 export { crossValidate, rocCurve, type VerificationReport } from './eval/verification';
+export * from './gallery';
+export { identifyFaces, identityAnnotations, largestFaceEmbedding, type IdentifiedFace } from './identify';

@@ -3,19 +3,20 @@
  * on face-reidentification-retail-0095 and the device the configuration names.
  */
 import { alignFace, type Landmarks } from './align';
-import { openvino, type CompiledModel, type InferRequest, type RuntimeOptions } from './engine';
+import { checkLandmarksInside } from './align/inside';
+import { type RuntimeOptions } from './engine';
+import { checkEngine, compileWith, type EngineInferRequest, type EngineModel, type EngineName } from './engine/surface';
 import { RequestPool } from './engine/request-pool';
 import { FaceReidError, invalidType, outOfRange } from './errors';
 import { decodeImage, type ImageInput } from './image';
 import { resolveModel } from './models';
 import { cosineSimilarity, l2NormaliseInPlace } from './util/vector';
 import type { Precision } from './config';
+import { EMBEDDING_SIZE } from './gallery/embedding';
 
 export const REID_MODEL = 'face-reidentification-retail-0095';
-export const EMBEDDING_SIZE = 256;
+export { EMBEDDING_SIZE };
 export const REID_INPUT_SIZE = 128;
-
-
 
 /**
  * Cosine similarity above which two faces are taken for the same person: the mean of the
@@ -40,6 +41,8 @@ export interface FaceReidOptions {
   antialias?: boolean;
   /** Check the model files' SHA-384 against the manifest (default true). */
   verifyModel?: boolean;
+  /** 'c-api' (default: this package's addon) or 'openvino-node' (Intel's binding, when installed). */
+  engine?: EngineName;
 }
 
 export interface EmbedItem {
@@ -48,12 +51,12 @@ export interface EmbedItem {
 }
 
 interface Slot {
-  request: InferRequest;
+  request: EngineInferRequest;
   input: Float32Array;
 }
 
 export class FaceReid {
-  readonly #model: CompiledModel;
+  readonly #model: EngineModel;
   readonly #pool: RequestPool<Slot>;
   readonly #outputName: string;
   readonly #maxPixels: number | undefined;
@@ -62,7 +65,7 @@ export class FaceReid {
   readonly device: string;
   readonly modelPath: string;
 
-  private constructor(model: CompiledModel, options: Required<Pick<FaceReidOptions, 'precision'>> & FaceReidOptions, modelPath: string) {
+  private constructor(model: EngineModel, options: Required<Pick<FaceReidOptions, 'precision'>> & FaceReidOptions, modelPath: string) {
     this.#model = model;
     this.#outputName = model.outputs[0].name;
     this.#maxPixels = options.maxPixels;
@@ -82,9 +85,11 @@ export class FaceReid {
   static async create(options: FaceReidOptions = {}): Promise<FaceReid> {
     if (options === null || typeof options !== 'object') throw invalidType('an options object', 'options', options);
     const precision = options.precision ?? 'FP16';
+    if (typeof precision !== 'string') throw invalidType("'FP16', 'FP16-INT8' or 'FP32'", 'precision', precision);
     if (!['FP16', 'FP16-INT8', 'FP32'].includes(precision)) throw outOfRange("'FP16', 'FP16-INT8' or 'FP32'", 'precision', precision);
+    const engine = checkEngine(options.engine, 'engine');
     const files = await resolveModel(REID_MODEL, precision, { modelDir: options.modelDir, verify: options.verifyModel });
-    const model = await openvino.compileModelAsync({
+    const model = await compileWith(engine, {
       xml: files.xml,
       bin: files.bin,
       device: options.device ?? 'CPU',
@@ -106,8 +111,9 @@ export class FaceReid {
    */
   async embed(image: ImageInput, landmarks: Landmarks): Promise<Float32Array> {
     const raw = await decodeImage(image, { maxPixels: this.#maxPixels });
+    const points = checkLandmarksInside(landmarks, raw.width, raw.height);
     return this.#pool.use(async (slot) => {
-      alignFace(raw, landmarks, { out: slot.input, size: REID_INPUT_SIZE, antialias: this.#antialias });
+      alignFace(raw, points, { out: slot.input, size: REID_INPUT_SIZE, antialias: this.#antialias });
       const outputs = await slot.request.infer();
       return l2NormaliseInPlace(Float32Array.from(outputs[this.#outputName] as Float32Array));
     });

@@ -38,3 +38,15 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ file: join(dir, 'missing.json'), env: {} }), (e) => e.code === 'CONFIG_INVALID' && /Cannot read/.test(e.message));
   });
 });
+
+describe('configuration: device precedence', () => {
+  it('a later layer\'s top-level device replaces the devices earlier layers gave the sections', () => {
+    const { mergeConfig } = require('../dist/config');
+    const merged = mergeConfig({ detector: { device: 'GPU' }, reid: { device: 'NPU' } }, { device: 'CPU', reid: { device: 'AUTO:CPU' } });
+    assert.equal(merged.detector.device, 'CPU');
+    assert.equal(merged.landmarks.device, 'CPU');
+    assert.equal(merged.reid.device, 'AUTO:CPU');
+    const viaEnv = loadConfig({ env: { FACE_REID_DEVICE: 'GPU' }, overrides: { device: 'CPU' } });
+    assert.equal(modelSection(viaEnv, 'detector').device, 'CPU');
+  });
+});

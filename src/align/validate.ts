@@ -1,18 +1,10 @@
 /** Argument checks shared by the align functions: one message shape, checked once in TS. */
 import { invalidType, outOfRange } from '../errors';
 import type { PixelOrderName, RawImageArg, RoiArg } from './binding';
+import type { RawImage } from '../image/raw-image';
 
-export interface RawImage {
-  /** Interleaved 8-bit pixels; borrowed, never copied (byteOffset honoured). */
-  data: Uint8Array | Uint8ClampedArray | Buffer;
-  width: number;
-  height: number;
-  channels: 1 | 3 | 4;
-  /** Byte order of each pixel. Default: 'gray' for 1 channel, 'rgb' for 3, 'rgba' for 4. */
-  order?: PixelOrderName;
-  /** Bytes per row (default width * channels). */
-  stride?: number;
-}
+// The pixel layout is the image room's RawImage; this file checks it for the align functions.
+export type { RawImage };
 
 const MAX_SIDE = 65535;
 const MAX_PIXELS = 2 ** 28;

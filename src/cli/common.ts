@@ -1,7 +1,7 @@
 /** Argument helpers shared by the commands: landmarks, model and device flags, JSON output. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { outOfRange } from '../errors';
-import type { DetectorConfig, Precision } from '../config';
+import { loadConfig, modelSection, type DetectorConfig, type FaceReidConfig, type Precision } from '../config';
 import type { FacePipelineOptions } from '../pipeline';
 import type { FaceReidOptions } from '../reid';
 
@@ -28,11 +28,20 @@ export function parseLandmarkList(text: string | undefined, flag: string): Float
   return Float64Array.from(values);
 }
 
-export function reidOptionsFrom(values: { device?: string; precision?: string; 'model-dir'?: string }): FaceReidOptions {
+/**
+ * FaceReid options for the landmark-driven commands: the configuration (--config or
+ * FACE_REID_CONFIG, then FACE_REID_DEVICE) for the reid model, with the flags on top.
+ */
+export function reidSettingsFrom(values: { config?: string; device?: string; precision?: string; 'model-dir'?: string }): { options: FaceReidOptions; thresholds: FaceReidConfig['thresholds'] } {
+  const overrides: FaceReidConfig = {};
+  if (values.device) overrides.device = values.device;
+  if (values['model-dir']) overrides.modelDir = values['model-dir'];
+  if (values.precision) overrides.reid = { precision: values.precision as Precision };
+  const config = loadConfig({ file: values.config, overrides });
+  const reid = modelSection(config, 'reid');
   return {
-    device: values.device ?? process.env.FACE_REID_DEVICE,
-    precision: values.precision as Precision | undefined,
-    modelDir: values['model-dir'],
+    options: { device: reid.device, precision: reid.precision, config: reid.config, antialias: reid.antialias, modelDir: config.modelDir, runtime: config.runtime },
+    thresholds: config.thresholds,
   };
 }
 

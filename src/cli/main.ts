@@ -22,6 +22,7 @@ const commands: Record<string, () => CommandModule> = {
   identify: () => require('./identify'),
   gallery: () => require('./gallery'),
   doctor: () => require('./doctor'),
+  runtime: () => require('./runtime'),
   demo: () => require('./demo'),
 };
 

@@ -5,3 +5,4 @@ export { InferRequest } from './infer-request';
 export type { InferInputs, InferOutputs } from './infer-request';
 export type { PortInfo, ElementType, OutputArray } from './binding';
 export type { RuntimeOptions, RuntimeInfo } from './runtime';
+export { ENGINE_NAMES, type EngineName, type EngineModel, type EngineInferRequest } from './surface';

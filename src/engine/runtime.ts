@@ -3,6 +3,7 @@
  * loaded per process; a Core is created lazily once per environment (thread).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FaceReidError } from '../errors';
 import { engineBinding, NativeCore } from './binding';
@@ -42,6 +43,18 @@ function isDirectory(path: string): boolean {
   }
 }
 
+/**
+ * Where `face-reid runtime install` puts the wheel's files when the package is installed from
+ * npm: outside node_modules, so that reinstalling the package keeps it.
+ */
+export function userRuntimeDir(): string {
+  const fromEnv = process.env.FACE_REID_RUNTIME_DIR;
+  return fromEnv ? resolve(fromEnv) : join(homedir(), '.cache', 'ov-face-reid', 'runtime');
+}
+
+/** Library folders Intel's APT/YUM packages install into (versioned names only, without the -dev package). */
+const systemFolders = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/local/lib'];
+
 /** Places to look, in order, each with how it was chosen (for the error message). */
 export function runtimeCandidates(options: RuntimeOptions = {}): { place: string; why: string }[] {
   if (options.libraryPath !== undefined) return [{ place: resolve(options.libraryPath), why: 'runtime.libraryPath option' }];
@@ -49,12 +62,16 @@ export function runtimeCandidates(options: RuntimeOptions = {}): { place: string
   const fromEnv = process.env.OPENVINO_LIB_PATH;
   if (fromEnv) places.push({ place: resolve(fromEnv), why: 'OPENVINO_LIB_PATH' });
   places.push({ place: join(packageRoot, '.openvino', 'openvino', 'libs'), why: 'project-local install' });
+  places.push({ place: join(userRuntimeDir(), 'openvino', 'libs'), why: 'face-reid runtime install' });
   try {
     for (const name of readdirSync('/opt/intel').filter((n) => n.startsWith('openvino')).sort().reverse()) {
       places.push({ place: join('/opt/intel', name, 'runtime', 'lib', 'intel64'), why: 'Intel archive' });
     }
   } catch {
     places.push({ place: '/opt/intel/openvino*/runtime/lib/intel64', why: 'Intel archive (none installed)' });
+  }
+  for (const folder of systemFolders) {
+    if (libraryFilesIn(folder).length > 0) places.push({ place: folder, why: 'system package' });
   }
   places.push({ place: systemName, why: 'system library search path' });
   return places;
@@ -87,7 +104,7 @@ export function loadRuntime(options: RuntimeOptions = {}): RuntimeInfo {
   }
   throw new FaceReidError(
     `The OpenVINO runtime (libopenvino_c) was not found. Tried:\n  ${tried.join('\n  ')}\n` +
-      'Install it with `npm run setup:runtime`, or set OPENVINO_LIB_PATH to the folder holding libopenvino_c.so*.',
+      'Install it with `face-reid runtime install` (or `npm run setup:runtime` in a checkout), or set OPENVINO_LIB_PATH to the folder holding libopenvino_c.so*.',
     'RUNTIME_NOT_FOUND',
   );
 }

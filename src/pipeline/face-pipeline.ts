@@ -3,7 +3,7 @@
  * detector -> landmarks (one batch per frame) -> similarity warp of every face straight from the
  * decoded frame into one re-identification batch -> L2-normalised embeddings.
  */
-import { alignFaces } from '../align';
+import { alignFacesAsync } from '../align';
 import { loadConfig, modelSection, type FaceReidConfig } from '../config';
 import { invalidType } from '../errors';
 import { decodeImage, type ImageInput, type RawImage } from '../image';
@@ -11,6 +11,7 @@ import { resolveModel } from '../models';
 import { REID_INPUT_SIZE, REID_MODEL, EMBEDDING_SIZE } from '../reid';
 import { l2NormaliseInPlace } from '../util/vector';
 import { BatchedModel } from './batched-model';
+import { checkEngine, type EngineName } from '../engine/surface';
 import { FaceDetector, type Box } from './detector';
 import { LandmarksRegressor } from './landmarks';
 
@@ -28,6 +29,8 @@ export interface FacePipelineOptions extends FaceReidConfig {
   configFile?: string;
   maxPixels?: number;
   verifyModels?: boolean;
+  /** 'c-api' (default) or 'openvino-node', for all three models. */
+  engine?: EngineName;
 }
 
 export class FacePipeline {
@@ -38,22 +41,30 @@ export class FacePipeline {
   readonly #maxPixels: number | undefined;
   /** The effective configuration (file, environment and options merged). */
   readonly config: FaceReidConfig;
+  /** The device string each model was compiled for, as OpenVINO reports it. */
+  readonly devices: { detector: string; landmarks: string; reid: string };
 
-  private constructor(parts: { detector: FaceDetector; landmarks: LandmarksRegressor; reid: BatchedModel }, config: FaceReidConfig, maxPixels?: number) {
+  private constructor(
+    parts: { detector: FaceDetector; landmarks: LandmarksRegressor; reid: BatchedModel; reidDevice: string },
+    config: FaceReidConfig,
+    maxPixels?: number,
+  ) {
     this.#detector = parts.detector;
     this.#landmarks = parts.landmarks;
     this.#reid = parts.reid;
     this.#antialias = config.reid?.antialias ?? false;
     this.#maxPixels = maxPixels;
     this.config = config;
+    this.devices = { detector: parts.detector.device, landmarks: parts.landmarks.device, reid: parts.reidDevice };
   }
 
   /** Loads the three models, each on the device its configuration section names. */
   static async create(options: FacePipelineOptions = {}): Promise<FacePipeline> {
     if (options === null || typeof options !== 'object') throw invalidType('an options object', 'options', options);
-    const { configFile, maxPixels, verifyModels, ...overrides } = options;
+    const { configFile, maxPixels, verifyModels, engine: engineOption, ...overrides } = options;
+    const engine = checkEngine(engineOption, 'engine');
     const config = loadConfig({ file: configFile, overrides });
-    const shared = { modelDir: config.modelDir, runtime: config.runtime, verifyModel: verifyModels };
+    const shared = { modelDir: config.modelDir, runtime: config.runtime, verifyModel: verifyModels, engine };
     const reidSection = modelSection(config, 'reid');
     const reidFiles = await resolveModel(REID_MODEL, reidSection.precision ?? 'FP16', { modelDir: config.modelDir, verify: verifyModels });
     const reid = new BatchedModel({
@@ -61,13 +72,25 @@ export class FacePipeline {
       device: reidSection.device ?? 'CPU',
       config: { PERFORMANCE_HINT: 'LATENCY', ...reidSection.config },
       runtime: config.runtime,
+      maxBatch: reidSection.maxBatch,
+      engine,
     });
-    const [detector, landmarks] = await Promise.all([
+    const settled = await Promise.allSettled([
       FaceDetector.create({ ...modelSection(config, 'detector'), ...shared }),
       LandmarksRegressor.create({ ...modelSection(config, 'landmarks'), ...shared }),
       reid.warm(),
-    ]);
-    return new FacePipeline({ detector, landmarks, reid }, config, maxPixels);
+    ] as const);
+    const [detector, landmarks, reidModel] = settled;
+    if (detector.status === 'rejected' || landmarks.status === 'rejected' || reidModel.status === 'rejected') {
+      // Release whatever did compile before reporting the first failure.
+      await Promise.allSettled([
+        detector.status === 'fulfilled' ? detector.value.close() : undefined,
+        landmarks.status === 'fulfilled' ? landmarks.value.close() : undefined,
+        reid.close(),
+      ]);
+      throw settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')!.reason;
+    }
+    return new FacePipeline({ detector: detector.value, landmarks: landmarks.value, reid, reidDevice: reidModel.value.device }, config, maxPixels);
   }
 
   /** Every face of the image, highest detector score first. */
@@ -76,7 +99,10 @@ export class FacePipeline {
     return this.analyzeRaw(raw);
   }
 
-  /** `analyze` on pixels already decoded (a video frame, say); nothing is copied. */
+  /**
+   * `analyze` on pixels already decoded (a video frame, say). Nothing is copied: the pixels are
+   * read by native kernels on the libuv pool, so leave them unchanged until the Promise settles.
+   */
   async analyzeRaw(raw: RawImage): Promise<Face[]> {
     const detections = await this.#detector.detect(raw);
     if (detections.length === 0) return [];
@@ -90,18 +116,37 @@ export class FacePipeline {
     }));
   }
 
+  /**
+   * Every face warped straight from the frame into the re-identification input; faces beyond
+   * maxBatch go as further inferences, all issued at once so that free requests overlap them.
+   */
   async #embed(raw: RawImage, points: Float64Array[]): Promise<Float32Array[]> {
-    const out: Float32Array[] = [];
-    for (let start = 0; start < points.length; start += this.#reid.maxBatch) {
-      const chunk = points.slice(start, start + this.#reid.maxBatch);
-      const { output } = await this.#reid.run(chunk.length, (input) => {
-        alignFaces(raw, chunk, input, { size: REID_INPUT_SIZE, antialias: this.#antialias });
-      });
-      for (let i = 0; i < chunk.length; i++) {
-        out.push(l2NormaliseInPlace(output.slice(i * EMBEDDING_SIZE, (i + 1) * EMBEDDING_SIZE)));
-      }
+    const chunks: Float64Array[][] = [];
+    for (let start = 0; start < points.length; start += this.#reid.maxBatch) chunks.push(points.slice(start, start + this.#reid.maxBatch));
+    const perChunk = await Promise.all(
+      chunks.map(async (chunk) => {
+        // The warp runs on the libuv pool: the JS thread stays free to dispatch other work.
+        const { output } = await this.#reid.run(chunk.length, async (input) => {
+          await alignFacesAsync(raw, chunk, input, { size: REID_INPUT_SIZE, antialias: this.#antialias });
+        });
+        return chunk.map((_, i) => l2NormaliseInPlace(output.slice(i * EMBEDDING_SIZE, (i + 1) * EMBEDDING_SIZE)));
+      }),
+    );
+    return perChunk.flat();
+  }
+
+  /**
+   * The face whose box centre is nearest the image centre (the subject of a portrait or an LFW
+   * image), or undefined when there is none.
+   */
+  static nearestToCentre<F extends { box: Box }>(faces: readonly F[], width: number, height: number): F | undefined {
+    let best: F | undefined;
+    let bestDistance = Infinity;
+    for (const face of faces) {
+      const d = Math.hypot(face.box.x + face.box.width / 2 - width / 2, face.box.y + face.box.height / 2 - height / 2);
+      if (d < bestDistance) [best, bestDistance] = [face, d];
     }
-    return out;
+    return best;
   }
 
   async close(): Promise<void> {

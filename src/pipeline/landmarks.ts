@@ -6,9 +6,10 @@
 import { resizeInto } from '../align';
 import type { RawImage } from '../image';
 import type { RuntimeOptions } from '../engine';
-import type { ModelConfig } from '../config';
+import type { BatchingConfig } from '../config';
 import { resolveModel } from '../models';
 import { BatchedModel } from './batched-model';
+import type { EngineName } from '../engine/surface';
 import type { Box } from './detector';
 
 export const LANDMARKS_MODEL = 'landmarks-regression-retail-0009';
@@ -28,37 +29,53 @@ export function landmarkRoi(box: Box, width: number, height: number, scale = ROI
 
 export class LandmarksRegressor {
   readonly #model: BatchedModel;
+  /** The device OpenVINO compiled the model for. */
+  readonly device: string;
 
-  private constructor(model: BatchedModel) {
+  private constructor(model: BatchedModel, device: string) {
     this.#model = model;
+    this.device = device;
   }
 
-  static async create(config: ModelConfig & { modelDir?: string; runtime?: RuntimeOptions; verifyModel?: boolean }): Promise<LandmarksRegressor> {
+  static async create(config: BatchingConfig & { modelDir?: string; runtime?: RuntimeOptions; verifyModel?: boolean; engine?: EngineName } = {}): Promise<LandmarksRegressor> {
     const files = await resolveModel(LANDMARKS_MODEL, config.precision ?? 'FP16', { modelDir: config.modelDir, verify: config.verifyModel });
-    const model = new BatchedModel({ ...files, device: config.device ?? 'CPU', config: { PERFORMANCE_HINT: 'LATENCY', ...config.config }, runtime: config.runtime });
-    await model.warm();
-    return new LandmarksRegressor(model);
+    const model = new BatchedModel({
+      ...files,
+      device: config.device ?? 'CPU',
+      config: { PERFORMANCE_HINT: 'LATENCY', ...config.config },
+      runtime: config.runtime,
+      engine: config.engine,
+      // The 48x48 model is cheap: one batch per frame (up to 16 faces) whatever the device.
+      maxBatch: config.maxBatch ?? 16,
+    });
+    const compiled = await model.warm();
+    return new LandmarksRegressor(model, compiled.device);
   }
 
   /** Five [x, y] points per box, in frame pixels (Float64Array(10) each). */
   async locate(image: RawImage, boxes: readonly Box[]): Promise<Float64Array[]> {
-    const results: Float64Array[] = [];
-    for (let start = 0; start < boxes.length; start += this.#model.maxBatch) {
-      const chunk = boxes.slice(start, start + this.#model.maxBatch);
-      const rois = chunk.map((b) => landmarkRoi(b, image.width, image.height));
-      const { output } = await this.#model.run(chunk.length, (input) => {
-        rois.forEach((roi, index) => resizeInto(image, input, { width: INPUT_SIZE, height: INPUT_SIZE, index, roi }));
-      });
-      rois.forEach((roi, i) => {
-        const points = new Float64Array(10);
-        for (let k = 0; k < 5; k++) {
-          points[2 * k] = roi.x + output[i * 10 + 2 * k] * roi.width;
-          points[2 * k + 1] = roi.y + output[i * 10 + 2 * k + 1] * roi.height;
-        }
-        results.push(points);
-      });
-    }
-    return results;
+    const chunks: Box[][] = [];
+    for (let start = 0; start < boxes.length; start += this.#model.maxBatch) chunks.push(boxes.slice(start, start + this.#model.maxBatch));
+    // Chunks go concurrently: with several infer requests (THROUGHPUT) they overlap.
+    const perChunk = await Promise.all(chunks.map((chunk) => this.#locateChunk(image, chunk)));
+    return perChunk.flat();
+  }
+
+  async #locateChunk(image: RawImage, chunk: readonly Box[]): Promise<Float64Array[]> {
+    const rois = chunk.map((b) => landmarkRoi(b, image.width, image.height));
+    const { output } = await this.#model.run(chunk.length, (input) => {
+      rois.forEach((roi, index) => resizeInto(image, input, { width: INPUT_SIZE, height: INPUT_SIZE, index, roi }));
+    });
+    // The outputs are normalised to the crop the model saw (the integer ROI resized to 48x48),
+    // so they map back through that crop, not through the unrounded enlarged box.
+    return rois.map((roi, i) => {
+      const points = new Float64Array(10);
+      for (let k = 0; k < 5; k++) {
+        points[2 * k] = roi.x + output[i * 10 + 2 * k] * roi.width;
+        points[2 * k + 1] = roi.y + output[i * 10 + 2 * k + 1] * roi.height;
+      }
+      return points;
+    });
   }
 
   close(): Promise<void> {

@@ -67,7 +67,8 @@ export function lineChartSvg(o: LineChartOptions): string {
       .map((p, j) => `${j ? 'L' : 'M'}${tx(p.x).toFixed(1)},${ty(p.y).toFixed(1)}`)
       .join('');
     parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`);
-    const ly = m.top + 20 + i * 20;
+    // Legend in the lower right: ROC curves hug the top edge.
+    const ly = height - m.bottom - 14 - (o.series.length - 1 - i) * 20;
     parts.push(`<line x1="${width - 260}" y1="${ly}" x2="${width - 236}" y2="${ly}" stroke="${color}" stroke-width="3"/>`);
     parts.push(`<text x="${width - 230}" y="${ly + 4}" font-size="12">${escapeXml(s.name)}</text>`);
   });

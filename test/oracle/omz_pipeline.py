@@ -1,7 +1,10 @@
 """The Open Model Zoo face_recognition_demo pipeline in Python (OpenVINO Python API + OpenCV),
 the reference for FacePipeline. Reads JSON on stdin:
   {"modelDir", "images": [paths], "confidence": 0.6, "roiScale": 1.15,
-   "precisions": {"detector", "landmarks", "reid"}, "alignment": "direct"|"demo"}
+   "precisions": {"detector", "landmarks", "reid"}, "alignment": "direct"|"demo",
+   "landmarkMapping": "demo"|"crop", "resize": "uint8"|"float"}
+Images are paths (cv2.imread) or {"raw": path, "width", "height"}: packed BGR uint8 pixels, so the
+comparison with FacePipeline can use the very same decoded frame.
 and writes, per image, the faces with box (detector box clipped to the frame, x/y/width/height),
 score, landmarks (5 x [x, y] in frame pixels) and the L2-normalised embedding.
 
@@ -20,8 +23,16 @@ LANDMARKS = 'landmarks-regression-retail-0009'
 REID = 'face-reidentification-retail-0095'
 
 
+# "uint8": cv2.resize on the uint8 frame, as the demo (fixed-point weights, result rounded to
+# bytes); "float": the same INTER_LINEAR geometry on float32 pixels, nothing rounded (what
+# FacePipeline's native resize computes). Set from the job in main().
+RESIZE = {'mode': 'uint8'}
+
+
 def to_planes(image, width, height):
     """cv2.resize (INTER_LINEAR) then HWC -> CHW float32, as the demo's resize_input."""
+    if RESIZE['mode'] == 'float':
+        image = image.astype(np.float32)
     return cv2.resize(image, (width, height)).transpose(2, 0, 1).astype(np.float32)
 
 
@@ -51,12 +62,26 @@ def detect(compiled, frame, confidence, roi_scale):
     return faces
 
 
-def landmarks_for(compiled, frame, faces):
+def crop_bounds(frame, position, size):
+    """The integer corners `crop` cuts: the pixels the landmark model actually sees."""
+    h, w = frame.shape[:2]
+    p1 = np.clip(position.astype(int), [0, 0], [w, h])
+    p2 = np.clip((position + size).astype(int), [0, 0], [w, h])
+    return p1.astype(np.float64), (p2 - p1).astype(np.float64)
+
+
+def landmarks_for(compiled, frame, faces, mapping='demo'):
+    """mapping "demo": position + size * p on the float ROI, as the demo does; "crop": the same
+    on the integer crop that was resized to 48x48 (the geometrically consistent inverse)."""
     points = []
     for face in faces:
         patch = crop(frame, face['position'], face['size'])
         out = compiled(to_planes(patch, 48, 48)[None])[compiled.output(0)].reshape(-1, 2).astype(np.float64)
-        points.append(face['position'] + face['size'] * out)  # the demo's mapping back to the frame
+        if mapping == 'crop':
+            origin, extent = crop_bounds(frame, face['position'], face['size'])
+        else:
+            origin, extent = face['position'], face['size']
+        points.append(origin + extent * out)
     return points
 
 
@@ -70,8 +95,19 @@ def demo_alignment(frame, face, points):
     return to_planes(patch, 128, 128)
 
 
+def read_frame(image):
+    if isinstance(image, dict):
+        data = np.fromfile(image['raw'], dtype=np.uint8)
+        return data.reshape(image['height'], image['width'], 3)
+    frame = cv2.imread(image, cv2.IMREAD_COLOR)
+    if frame is None:
+        raise SystemExit(f'cannot read {image}')
+    return frame
+
+
 def main():
     job = json.load(sys.stdin)
+    RESIZE['mode'] = job.get('resize', 'uint8')
     precisions = {'detector': 'FP16', 'landmarks': 'FP16', 'reid': 'FP16', **job.get('precisions', {})}
     hint = {'PERFORMANCE_HINT': 'LATENCY'}
     detector = compile_model(job['modelDir'], DETECTOR, precisions['detector'], 'CPU', hint)
@@ -79,11 +115,9 @@ def main():
     reid = compile_model(job['modelDir'], REID, precisions['reid'], 'CPU', hint)
     results = []
     for path in job['images']:
-        frame = cv2.imread(path, cv2.IMREAD_COLOR)
-        if frame is None:
-            raise SystemExit(f'cannot read {path}')
+        frame = read_frame(path)
         faces = detect(detector, frame, job.get('confidence', 0.6), job.get('roiScale', 1.15))
-        points = landmarks_for(landmarker, frame, faces)
+        points = landmarks_for(landmarker, frame, faces, job.get('landmarkMapping', 'demo'))
         out = []
         for face, pts in zip(faces, points):
             if job.get('alignment', 'direct') == 'demo':

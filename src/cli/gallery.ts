@@ -1,0 +1,93 @@
+/**
+ * `face-reid gallery list|remove`: inspect and edit a gallery file. Enrolment and identification
+ * are their own commands; this one only reads and deletes.
+ */
+import { existsSync } from 'node:fs';
+import { Gallery } from '../gallery';
+
+export const summary = 'List the identities of a gallery file or remove one';
+
+const usage = `Usage:
+  face-reid gallery list --gallery FILE [--json]
+  face-reid gallery remove <label> --gallery FILE`;
+
+interface Parsed {
+  sub?: string;
+  positional: string[];
+  gallery?: string;
+  json: boolean;
+  help: boolean;
+}
+
+function parse(argv: string[]): Parsed | string {
+  const parsed: Parsed = { positional: [], json: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') parsed.help = true;
+    else if (arg === '--json') parsed.json = true;
+    else if (arg === '--gallery') {
+      const value = argv[++i];
+      if (value === undefined) return '--gallery needs a file';
+      parsed.gallery = value;
+    } else if (arg.startsWith('--gallery=')) parsed.gallery = arg.slice('--gallery='.length);
+    else if (arg.startsWith('-')) return `unknown option ${arg}`;
+    else if (parsed.sub === undefined) parsed.sub = arg;
+    else parsed.positional.push(arg);
+  }
+  return parsed;
+}
+
+function fail(message: string): number {
+  console.error(`face-reid gallery: ${message}\n\n${usage}`);
+  return 2;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parse(argv);
+  if (typeof parsed === 'string') return fail(parsed);
+  if (parsed.help) {
+    console.log(usage);
+    return 0;
+  }
+  if (parsed.sub !== 'list' && parsed.sub !== 'remove') return fail(parsed.sub ? `unknown subcommand "${parsed.sub}"` : 'missing subcommand');
+  if (!parsed.gallery) return fail('--gallery FILE is required');
+  // Both subcommands work on an existing file: creating an empty gallery by a typo helps nobody.
+  if (!existsSync(parsed.gallery)) {
+    console.error(`face-reid gallery: no gallery file at ${parsed.gallery}`);
+    return 1;
+  }
+
+  if (parsed.sub === 'list') {
+    if (parsed.positional.length > 0) return fail(`unexpected argument ${parsed.positional[0]}`);
+    const gallery = Gallery.open(parsed.gallery, { readonly: true });
+    try {
+      const identities = gallery.list();
+      if (parsed.json) {
+        console.log(JSON.stringify(identities, null, 2));
+      } else {
+        const width = Math.max(5, ...identities.map((i) => i.label.length));
+        console.log(`${'label'.padEnd(width)}  samples  created`);
+        for (const i of identities) console.log(`${i.label.padEnd(width)}  ${String(i.samples).padStart(7)}  ${i.created}`);
+        const samples = identities.reduce((sum, i) => sum + i.samples, 0);
+        console.log(`${identities.length} identities, ${samples} samples`);
+      }
+    } finally {
+      gallery.close();
+    }
+    return 0;
+  }
+
+  if (parsed.positional.length !== 1) return fail('remove needs exactly one label');
+  const label = parsed.positional[0];
+  const gallery = Gallery.open(parsed.gallery);
+  try {
+    if (!gallery.remove(label)) {
+      console.error(`face-reid gallery: no identity "${label}" in ${parsed.gallery}`);
+      return 1;
+    }
+    console.log(`removed "${label}"`);
+    return 0;
+  } finally {
+    gallery.close();
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * engine: 'openvino-node' — the EngineModel surface on Intel's openvino-node package, for users
+ * who already have it and its runtime (its runtime has no C API, so the addon cannot use it).
+ *
+ * Input memory is SHARED: inputBuffer() returns a Float32Array that an openvino-node Tensor
+ * wraps (`new Tensor('f32', shape, array)` wraps, it does not copy), bound with setInputTensor,
+ * so alignment writes straight into the tensor's data. (`tensor.data` would be a copy, so it is
+ * never used for inputs.) Outputs are copies (`tensor.data`).
+ *
+ * openvino-node is not a dependency and is not installed in this project's CI; the types below
+ * are the part of it this file calls, and `npm run typecheck:openvino-node` checks them against
+ * openvino-node's published .d.ts. Nothing here runs in the test suite.
+ */
+import { FaceReidError } from '../errors';
+import type { PortInfo } from './binding';
+import type { CompileOptions } from './openvino';
+import type { EngineInferRequest, EngineModel } from './surface';
+
+/* The openvino-node surface used here. Property (not method) syntax, so that the type-check
+ * against the real .d.ts compares parameters strictly; generic over openvino-node's own Tensor
+ * and Model types, which only ever travel from openvino-node back into it. */
+export interface OvNodeTensor {
+  readonly data: ArrayLike<number> | ArrayLike<bigint>;
+  getShape: () => number[];
+}
+export interface OvNodeOutput {
+  readonly anyName: string;
+  getShape: () => number[];
+}
+export interface OvNodeInferRequest<T extends OvNodeTensor = OvNodeTensor> {
+  setInputTensor: (idx: number, tensor: T) => void;
+  inferAsync: (inputs: T[]) => Promise<Record<string, T>>;
+}
+export interface OvNodeCompiledModel<T extends OvNodeTensor = OvNodeTensor> {
+  readonly inputs: OvNodeOutput[];
+  readonly outputs: OvNodeOutput[];
+  getProperty: (name: string) => string | number | boolean;
+  createInferRequest: () => OvNodeInferRequest<T>;
+}
+export interface OvNodeModel {
+  readonly inputs: OvNodeOutput[];
+  reshape: (shape: string) => unknown;
+}
+export interface OvNodeCore<T extends OvNodeTensor = OvNodeTensor, M extends OvNodeModel = OvNodeModel> {
+  readModel: (xmlPath: string, binPath?: string) => Promise<M>;
+  compileModel: (model: M, device: string, config?: Record<string, string | number | boolean>) => Promise<OvNodeCompiledModel<T>>;
+}
+export interface OvNodeApi<T extends OvNodeTensor = OvNodeTensor, M extends OvNodeModel = OvNodeModel> {
+  Core: new () => OvNodeCore<T, M>;
+  Tensor: new (type: 'f32', shape: number[], data: Float32Array) => T;
+}
+
+let api: OvNodeApi | undefined;
+let core: OvNodeCore | undefined;
+
+/** openvino-node's addon, loaded on first use; ENGINE_UNAVAILABLE (with the fix) when absent. */
+export function loadOpenvinoNode(): OvNodeApi {
+  if (api) return api;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    api = (require('openvino-node') as { addon: OvNodeApi }).addon;
+  } catch (err) {
+    throw new FaceReidError(
+      `engine 'openvino-node' needs the openvino-node package and its runtime: ${(err as Error).message.split('\n')[0]}. ` +
+        "Install it with `npm install openvino-node` (its install step downloads the runtime), or use engine: 'c-api'.",
+      'ENGINE_UNAVAILABLE',
+    );
+  }
+  return api;
+}
+
+const elementCount = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+
+class OvNodeRequest implements EngineInferRequest {
+  readonly #request: OvNodeInferRequest;
+  readonly #inputs: PortInfo[];
+  readonly #outputs: PortInfo[];
+  /** Per input: the caller-visible array and the Tensor wrapping it (both kept alive together). */
+  readonly #bound = new Map<number, { array: Float32Array; tensor: OvNodeTensor }>();
+
+  constructor(request: OvNodeInferRequest, inputs: PortInfo[], outputs: PortInfo[]) {
+    this.#request = request;
+    this.#inputs = inputs;
+    this.#outputs = outputs;
+  }
+
+  inputBuffer(index = 0): Float32Array {
+    const port = this.#inputs[index];
+    if (!port) throw new FaceReidError(`The model has no input ${index}`, 'INPUT_MISMATCH');
+    let slot = this.#bound.get(index);
+    if (!slot) {
+      const array = new Float32Array(elementCount(port.shape));
+      const tensor = new (loadOpenvinoNode().Tensor)('f32', port.shape, array);
+      this.#request.setInputTensor(index, tensor);
+      slot = { array, tensor };
+      this.#bound.set(index, slot);
+    }
+    return slot.array;
+  }
+
+  async infer(): Promise<Record<string, Float32Array>> {
+    const tensors = this.#inputs.map((_, i) => {
+      const slot = this.#bound.get(i);
+      if (!slot) throw new FaceReidError(`input ${i} was never filled: call inputBuffer(${i}) first`, 'INPUT_MISMATCH');
+      return slot.tensor;
+    });
+    const results = await this.#request.inferAsync(tensors);
+    const outputs: Record<string, Float32Array> = {};
+    for (const port of this.#outputs) {
+      const data = results[port.name]?.data;
+      if (!(data instanceof Float32Array)) throw new FaceReidError(`output "${port.name}" is not f32`, 'INPUT_MISMATCH');
+      outputs[port.name] = data;
+    }
+    return outputs;
+  }
+
+  close(): void {
+    // openvino-node frees requests and tensors when they are collected; dropping them is all.
+    this.#bound.clear();
+  }
+}
+
+class OvNodeModelAdapter implements EngineModel {
+  readonly #compiled: OvNodeCompiledModel;
+  readonly inputs: PortInfo[];
+  readonly outputs: PortInfo[];
+  readonly device: string;
+
+  constructor(compiled: OvNodeCompiledModel, device: string) {
+    this.#compiled = compiled;
+    this.device = device;
+    // openvino-node's ports carry no element type; the models this package runs take and give f32.
+    this.inputs = compiled.inputs.map((p) => ({ name: p.anyName, shape: p.getShape(), elementType: 'f32' }));
+    this.outputs = compiled.outputs.map((p) => ({ name: p.anyName, shape: p.getShape(), elementType: 'f32' }));
+  }
+
+  get optimalInferRequests(): number {
+    return Number(this.#compiled.getProperty('OPTIMAL_NUMBER_OF_INFER_REQUESTS'));
+  }
+
+  createInferRequest(): EngineInferRequest {
+    return new OvNodeRequest(this.#compiled.createInferRequest(), this.inputs, this.outputs);
+  }
+
+  close(): void {
+    /* collected by openvino-node's garbage collection */
+  }
+}
+
+/** Reads the IR, sets the batch (dimension 0 of the single input), compiles with openvino-node. */
+export async function compileWithOpenvinoNode(options: CompileOptions & { xml: string; bin?: string }): Promise<EngineModel> {
+  const ov = loadOpenvinoNode();
+  core ??= new ov.Core();
+  const model = await core.readModel(options.xml, options.bin);
+  if (options.batch !== undefined) {
+    if (model.inputs.length !== 1) throw new FaceReidError('engine openvino-node sets the batch of single-input models only', 'INPUT_MISMATCH');
+    const shape = model.inputs[0].getShape();
+    model.reshape(`[${[options.batch, ...shape.slice(1)].join(',')}]`);
+  }
+  const device = options.device ?? 'CPU';
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries(options.config ?? {})) config[key] = typeof value === 'boolean' ? (value ? 'YES' : 'NO') : String(value);
+  return new OvNodeModelAdapter(await core.compileModel(model, device, config), device);
+}

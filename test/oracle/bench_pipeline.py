@@ -1,0 +1,126 @@
+"""Benchmark oracle: the Open Model Zoo demo pipeline of omz_pipeline.py (detector, landmarks per
+face, direct alignment, re-identification per face) timed on the same frame as bench/pipeline.js.
+
+Usage: bench_pipeline.py <modelDir> <frame.bgr> <width> <height> <frame.jpg>, then commands on
+stdin (see main).
+
+latency: one frame at a time, PERFORMANCE_HINT=LATENCY, the frame already decoded (and, for
+decodeLatency, cv2.imdecode of the JPEG included). throughput: PERFORMANCE_HINT=THROUGHPUT, one
+Python thread per frame in flight, each with its own infer requests (OpenVINO releases the GIL
+while inferring), frames per second over `seconds`."""
+import json
+import statistics
+import sys
+import threading
+import time
+
+import cv2
+import numpy as np
+
+from omz_common import align_bgr, compile_model, l2_normalise
+from omz_pipeline import DETECTOR, LANDMARKS, REID, crop, to_planes
+
+
+class Requests:
+    """One infer request per model: what one thread needs to run the pipeline on its own."""
+
+    def __init__(self, detector, landmarker, reid):
+        self.models = (detector, landmarker, reid)
+        self.detector, self.landmarker, self.reid = (m.create_infer_request() for m in self.models)
+
+    @staticmethod
+    def run(request, model, data):
+        return request.infer({0: data})[model.output(0)]
+
+
+def analyze(req, frame, confidence=0.6, roi_scale=1.15):
+    """omz_pipeline's detect / landmarks_for / align_bgr + reid, per face as the demo, on this
+    thread's own infer requests (a CompiledModel call is not safe from several threads)."""
+    detector, landmarker, reid = req.models
+    h, w = frame.shape[:2]
+    rows = req.run(req.detector, detector, to_planes(frame, 300, 300)[None]).reshape(-1, 7)
+    faces = []
+    for row in rows:
+        if row[0] < 0 or row[2] < confidence:
+            break
+        position = np.array([row[3] * w, row[4] * h], dtype=np.float64)
+        size = np.array([row[5] * w, row[6] * h], dtype=np.float64) - position
+        position -= size * 0.5 * (roi_scale - 1.0)
+        size *= roi_scale
+        position = np.clip(position, [0, 0], [w, h])
+        size = np.clip(size, [0, 0], [w, h])
+        patch = crop(frame, position, size)
+        out = req.run(req.landmarker, landmarker, to_planes(patch, 48, 48)[None]).reshape(-1, 2).astype(np.float64)
+        points = position + size * out
+        embedding = l2_normalise(req.run(req.reid, reid, align_bgr(frame, points)[None]))
+        faces.append((float(row[2]), points, embedding))
+    return faces
+
+
+def compile_all(model_dir, hint):
+    config = {'PERFORMANCE_HINT': hint}
+    return [compile_model(model_dir, m, 'FP16', 'CPU', config) for m in (DETECTOR, LANDMARKS, REID)]
+
+
+def main():
+    """Commands on stdin, one JSON line each back, so bench/pipeline.js can interleave its own
+    rounds with ours under the same machine load:
+      latency <runs>            median ms per decoded frame (PERFORMANCE_HINT=LATENCY)
+      decode <runs>             the same with cv2.imdecode of the JPEG included
+      throughput <seconds> <n>  frames/s with n threads (PERFORMANCE_HINT=THROUGHPUT)"""
+    model_dir, raw, width, height, jpeg = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+    frame = np.fromfile(raw, dtype=np.uint8).reshape(height, width, 3)
+    encoded = np.fromfile(jpeg, dtype=np.uint8)
+    latency_req = Requests(*compile_all(model_dir, 'LATENCY'))
+    throughput_models = compile_all(model_dir, 'THROUGHPUT')
+    pools = {}
+    faces = len(analyze(latency_req, frame))
+    for _ in range(10):
+        analyze(latency_req, frame)
+    print(json.dumps({'faces': faces}), flush=True)
+    for line in sys.stdin:
+        cmd = line.split()
+        if not cmd:
+            continue
+        if cmd[0] in ('latency', 'decode'):
+            times = []
+            cpu = time.process_time()
+            for _ in range(int(cmd[1])):
+                start = time.perf_counter()
+                analyze(latency_req, frame if cmd[0] == 'latency' else cv2.imdecode(encoded, cv2.IMREAD_COLOR))
+                times.append((time.perf_counter() - start) * 1000)
+            print(json.dumps({'medianMs': statistics.median(times), 'cpuMsPerFrame': (time.process_time() - cpu) * 1000 / len(times)}), flush=True)
+        elif cmd[0] == 'throughput':
+            seconds, threads = float(cmd[1]), int(cmd[2])
+            if threads not in pools:
+                pools[threads] = [Requests(*throughput_models) for _ in range(threads)]
+                for r in pools[threads]:
+                    analyze(r, frame)  # warm each thread's requests
+            cpu = time.process_time()
+            fps, frames = throughput(pools[threads], frame, seconds)
+            print(json.dumps({'fps': fps, 'cpuMsPerFrame': (time.process_time() - cpu) * 1000 / frames}), flush=True)
+        else:
+            raise SystemExit(f'unknown command {cmd[0]}')
+
+
+def throughput(pool, frame, seconds):
+    done = [0]
+    lock = threading.Lock()
+    start_at = time.perf_counter()
+
+    def worker(r):
+        while time.perf_counter() - start_at < seconds:
+            analyze(r, frame)
+            with lock:
+                done[0] += 1
+
+    workers = [threading.Thread(target=worker, args=(r,)) for r in pool]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    return done[0] / (time.perf_counter() - start_at), done[0]
+
+
+if __name__ == '__main__':
+    main()

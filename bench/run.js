@@ -1,9 +1,9 @@
 'use strict';
-// npm run bench [-- --only name[,name]] [--quick] [--no-write]
+// npm run bench [-- --only name[,name]] [--quick] [--no-write] [--render]
 // Runs the benchmark modules (each exports run(options) -> rows), prints the ratio table with the
 // machine beside it, and writes docs/benchmarks.md + docs/benchmarks.png (full runs only).
 // FACE_REID_MODELS and FACE_REID_DATA name the models and LFW folders (default ../shared/...).
-const { existsSync, mkdirSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 const { parseArgs } = require('node:util');
 const { machine } = require('./lib');
@@ -41,8 +41,16 @@ async function main() {
       quick: { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
       out: { type: 'string', default: join(root, 'docs') },
+      render: { type: 'boolean', default: false },
     },
   });
+  if (values.render) {
+    const { host, sections } = JSON.parse(readFileSync(join(values.out, 'benchmarks.json'), 'utf8'));
+    await renderChart(sections.flatMap((s) => s.rows), host, join(values.out, 'benchmarks.png'));
+    writeFileSync(join(values.out, 'benchmarks.md'), renderMarkdown(sections, host, 'benchmarks.png'));
+    console.log(`re-rendered ${join(values.out, 'benchmarks.md')} from benchmarks.json`);
+    return;
+  }
   const only = values.only ? new Set(values.only.split(',')) : undefined;
   const host = machine();
   console.log(`machine: ${host.processor}, ${host.physicalCores} cores / ${host.logicalCores} threads, ${host.memoryGiB} GiB, ${host.os}, Node ${host.node}`);
@@ -66,6 +74,8 @@ async function main() {
     const png = join(values.out, 'benchmarks.png');
     await renderChart(allRows, host, png);
     writeFileSync(join(values.out, 'benchmarks.md'), renderMarkdown(sections, host, 'benchmarks.png'));
+    // The raw rows too, so the report can be re-rendered (node bench/run.js --render) without re-measuring.
+    writeFileSync(join(values.out, 'benchmarks.json'), `${JSON.stringify({ host, sections }, null, 1)}\n`);
     console.log(`wrote ${join(values.out, 'benchmarks.md')} and ${png}`);
   }
   const failed = allRows.filter((r) => r.pass === false);

@@ -18,7 +18,7 @@ function alignRows(options = {}) {
   const rows = [];
   for (const line of out.split('\n')) {
     const m = /^(.+?)\s+ours\s+([\d.]+)\s*µs\s+OpenCV\s+([\d.]+)\s*µs/.exec(line.trim());
-    if (m) rows.push(row({ bench: 'align', name: m[1].trim(), ours: Number(m[2]), reference: Number(m[3]), referenceName: 'OpenCV (Python cv2)', unit: 'µs/face', better: 'lower', note: 'bench/align.js (alignment room), 1920x1080 frame' }));
+    if (m) rows.push(row({ bench: 'align', name: m[1].trim(), ours: Number(m[2]), reference: Number(m[3]), referenceName: 'OpenCV (Python cv2)', unit: /resize/.test(m[1]) ? 'µs/frame' : 'µs/face', better: 'lower', note: 'bench/align.js (alignment room), 1920x1080 frame' }));
   }
   if (!rows.length) rows.push(row({ bench: 'align', name: 'bench/align.js', note: `output not understood: ${out.slice(0, 300)}` }));
   return rows;

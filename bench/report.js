@@ -97,7 +97,7 @@ async function renderChart(rows, host, file) {
   // Speed ratios only; far-off peers (face-api, tens of x) would flatten the parity bars, so the
   // chart stops at CHART_MAX and those rows stay in the table.
   const bars = rows
-    .filter((r) => r.ratio !== undefined && r.ratio <= CHART_MAX && ['ms', 'faces/s', 'µs/face', 'ms/face', 'ms/photo'].includes(r.unit))
+    .filter((r) => r.ratio !== undefined && r.ratio <= CHART_MAX && ['ms', 'faces/s', 'µs/face', 'µs/frame', 'ms/face', 'ms/photo'].includes(r.unit))
     .map((r) => ({ label: shortLabel(r), value: r.ratio, color: r.ratio >= 1 ? '#2ca02c' : '#d62728' }));
   const svg = barChartSvg({
     title: `Speed of ours / reference (> 1 = ours faster), ${host.processor}, ${host.physicalCores} cores`,

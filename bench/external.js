@@ -1,0 +1,43 @@
+'use strict';
+// Adapters for the other rooms' standalone benchmark scripts (bench/align.js, bench/pipeline.js):
+// each is run as a child process, unchanged, and its printed comparison lines become table rows.
+// A line that no longer parses is reported as a note rather than guessed at.
+const { spawnSync } = require('node:child_process');
+const { join } = require('node:path');
+const { row } = require('./lib');
+
+function runScript(file, args) {
+  const r = spawnSync(process.execPath, [join(__dirname, file), ...args], { encoding: 'utf8', env: process.env, maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${file} failed (${r.status}): ${(r.stderr || '').slice(-800)}`);
+  return r.stdout;
+}
+
+/** bench/align.js: "<name>  ours X µs   OpenCV Y µs   ratio R" lines. */
+function alignRows(options = {}) {
+  const out = runScript('align.js', [String(options.quick ? 1000 : 4000)]);
+  const rows = [];
+  for (const line of out.split('\n')) {
+    const m = /^(.+?)\s+ours\s+([\d.]+)\s*µs\s+OpenCV\s+([\d.]+)\s*µs/.exec(line.trim());
+    if (m) rows.push(row({ bench: 'align', name: m[1].trim(), ours: Number(m[2]), reference: Number(m[3]), referenceName: 'OpenCV (Python cv2)', unit: /resize/.test(m[1]) ? 'µs/frame' : 'µs/face', better: 'lower', note: 'bench/align.js (alignment room), 1920x1080 frame' }));
+  }
+  if (!rows.length) rows.push(row({ bench: 'align', name: 'bench/align.js', note: `output not understood: ${out.slice(0, 300)}` }));
+  return rows;
+}
+
+/** bench/pipeline.js: "ours analyzeRaw X ms" / "python pipeline Y ms" and the decode line. */
+function pipelineRows() {
+  const out = runScript('pipeline.js', []);
+  const rows = [];
+  const ours = /ours analyzeRaw\s+([\d.]+) ms/.exec(out);
+  const py = /python pipeline\s+([\d.]+) ms/.exec(out);
+  if (ours && py) rows.push(row({ bench: 'pipeline', name: 'pipeline, decoded frame (pipeline room)', ours: Number(ours[1]), reference: Number(py[1]), referenceName: 'Python OMZ demo logic', unit: 'ms/photo', better: 'lower', note: 'bench/pipeline.js, LATENCY hint' }));
+  const dec = /ours ([\d.]+) ms, python ([\d.]+) ms, speed/.exec(out);
+  if (dec) rows.push(row({ bench: 'pipeline', name: 'pipeline with JPEG decode (pipeline room)', ours: Number(dec[1]), reference: Number(dec[2]), referenceName: 'Python OMZ demo logic', unit: 'ms/photo', better: 'lower', note: 'bench/pipeline.js' }));
+  if (!rows.length) rows.push(row({ bench: 'pipeline', name: 'bench/pipeline.js', note: `output not understood: ${out.slice(-300)}` }));
+  return rows;
+}
+
+module.exports = {
+  align: { run: async (o) => alignRows(o), title: 'Alignment kernels (bench/align.js: µs per face vs OpenCV)' },
+  pipeline: { run: async (o) => pipelineRows(o), title: 'Pipeline (bench/pipeline.js from the pipeline room)' },
+};

@@ -1,0 +1,102 @@
+'use strict';
+// Shared pieces of the benchmarks: medians, the machine description, the Python oracle server,
+// and the row shape every benchmark module returns to bench/run.js.
+const os = require('node:os');
+const { readFileSync, mkdtempSync } = require('node:fs');
+const { join } = require('node:path');
+const { spawn } = require('node:child_process');
+const readline = require('node:readline');
+const { pythonExecutable, projectRoot } = require('../test/helpers/env');
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Milliseconds taken by `fn` (sync or async). */
+async function timeMs(fn) {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** Processor model and core counts, from /proc/cpuinfo where there is one (os.cpus() otherwise). */
+function machine() {
+  const cpus = os.cpus();
+  let model = cpus[0]?.model ?? 'unknown';
+  let physical;
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const cores = new Set();
+    let phys = '';
+    for (const line of info.split('\n')) {
+      const [k, v] = line.split(':').map((s) => s && s.trim());
+      if (k === 'physical id') phys = v;
+      if (k === 'core id') cores.add(`${phys}/${v}`);
+      if (k === 'model name' && model === 'unknown') model = v;
+    }
+    physical = cores.size || undefined;
+  } catch {
+    // not Linux: logical processors only
+  }
+  return {
+    processor: model,
+    logicalCores: cpus.length,
+    physicalCores: physical ?? cpus.length,
+    memoryGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+  };
+}
+
+/** A scratch folder in the OS temp dir (benchmarks never write next to the shared data). */
+function scratch() {
+  return mkdtempSync(join(os.tmpdir(), 'face-reid-bench-'));
+}
+
+/**
+ * The Python oracle (test/oracle/bench_oracle.py) as a long-lived child: `call` sends one command
+ * and resolves with its answer, so Node and Python rounds can alternate within one run.
+ */
+class PythonOracle {
+  constructor() {
+    this.child = spawn(pythonExecutable(), [join(projectRoot, 'test', 'oracle', 'bench_oracle.py')], {
+      cwd: join(projectRoot, 'test', 'oracle'),
+      env: { ...process.env, PYTHONPATH: join(projectRoot, 'test', 'oracle') },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    this.lines = readline.createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  async call(command) {
+    this.child.stdin.write(`${JSON.stringify(command)}\n`);
+    const next = await Promise.race([this.lines.next(), this.exited.then((code) => ({ done: true, code }))]);
+    if (next.done) throw new Error(`Python oracle exited (${next.code}) during ${command.cmd}`);
+    const answer = JSON.parse(next.value);
+    if (answer.error) throw new Error(`Python oracle ${command.cmd}: ${answer.error}`);
+    return answer;
+  }
+
+  async close() {
+    this.child.stdin.end(`${JSON.stringify({ cmd: 'quit' })}\n`);
+    await this.exited;
+  }
+}
+
+/**
+ * One line of the results table. `better` says which way is good for the unit; `ratio` is always
+ * "ours relative to the reference in the reference's favourable sense": speed-up (> 1 = ours
+ * faster) for times and rates, plain value ratio otherwise. `goal` is the requirement in words and
+ * `pass` whether this run met it.
+ */
+function row({ bench, name, ours, reference, referenceName, unit, better = 'lower', goal, pass, note }) {
+  let ratio;
+  if (typeof ours === 'number' && typeof reference === 'number' && reference !== 0 && ours !== 0) {
+    ratio = better === 'lower' ? reference / ours : ours / reference;
+  }
+  return { bench, name, ours, reference, referenceName, unit, better, ratio, goal, pass, note };
+}
+
+module.exports = { median, timeMs, machine, scratch, PythonOracle, row };

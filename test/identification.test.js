@@ -93,3 +93,86 @@ describe('CLI: enroll, identify, gallery list, demo', function () {
     assert.ok(existsSync(join(out, 'identified.jpg')));
   });
 });
+
+describe('enrolment with the real pipeline survives kill -9', function () {
+  this.timeout(600000);
+  const Database = require('better-sqlite3');
+  const { spawn } = require('node:child_process');
+  const { symlinkSync, readdirSync: ls } = require('node:fs');
+
+  /** People in name order until `count` pictures are reached: <dir>/<person> links to the LFW folders. */
+  function lfwFolder(count) {
+    const lfw = join(dataDir(), 'lfw', 'deepfunneled250');
+    const dir = mkdtempSync(join(tmpdir(), 'face-reid-kill-'));
+    const expected = new Map();
+    let total = 0;
+    for (const person of ls(lfw).sort()) {
+      if (total >= count) break;
+      const n = ls(join(lfw, person)).length;
+      symlinkSync(join(lfw, person), join(dir, person));
+      expected.set(person, n);
+      total += n;
+    }
+    return { dir, expected, total };
+  }
+
+  function enrollProcess(dir, gallery) {
+    return spawn(process.execPath, [join(projectRoot, 'dist', 'cli', 'main.js'), 'enroll', dir, '--gallery', gallery, '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FACE_REID_MODELS: modelsDir() },
+    });
+  }
+
+  function storedCounts(gallery) {
+    const db = new Database(gallery, { readonly: true });
+    try {
+      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+      return new Map(db.prepare('SELECT i.label AS label, COUNT(s.id) AS n FROM identities i LEFT JOIN samples s ON s.identity_id = i.id GROUP BY i.id').all().map((r) => [r.label, r.n]));
+    } finally {
+      db.close();
+    }
+  }
+
+  it('1,000 LFW pictures: killed mid-way, the file opens, identities are whole or absent, a rerun completes the rest', async () => {
+    const { dir, expected, total } = lfwFolder(1000);
+    const gallery = join(dir, '..', `${require('node:path').basename(dir)}.sqlite`);
+    const child = enrollProcess(dir, gallery);
+    // Kill once a few hundred pictures are in: poll the file from this process (WAL allows readers).
+    await new Promise((resolve, reject) => {
+      const timer = setInterval(() => {
+        try {
+          if (!existsSync(gallery)) return;
+          const stored = [...storedCounts(gallery).values()].reduce((s, n) => s + n, 0);
+          if (stored >= 300) {
+            clearInterval(timer);
+            child.kill('SIGKILL');
+          }
+        } catch (err) {
+          if (!/SQLITE_BUSY|no such table/.test(err.message)) reject(err);
+        }
+      }, 50);
+      child.on('exit', (code, signal) => {
+        clearInterval(timer);
+        if (signal === 'SIGKILL') resolve();
+        else reject(new Error(`enrolment finished before it could be killed (exit ${code})`));
+      });
+    });
+    const afterKill = storedCounts(gallery);
+    const storedAfterKill = [...afterKill.values()].reduce((s, n) => s + n, 0);
+    console.log(`      killed with ${storedAfterKill} of ${total} pictures stored in ${afterKill.size} identities`);
+    assert.ok(storedAfterKill > 0 && storedAfterKill < total);
+    for (const [label, n] of afterKill) assert.equal(n, expected.get(label), `${label} is partial: ${n} of ${expected.get(label)}`);
+
+    const rerun = enrollProcess(dir, gallery);
+    let out = '';
+    rerun.stdout.on('data', (d) => (out += d));
+    const code = await new Promise((resolve) => rerun.on('exit', resolve));
+    assert.equal(code, 0);
+    const result = JSON.parse(out);
+    assert.equal(result.skipped, storedAfterKill);
+    const final = storedCounts(gallery);
+    const noFace = result.noFace.length;
+    assert.equal([...final.values()].reduce((s, n) => s + n, 0) + noFace, total);
+    assert.equal(final.size, expected.size);
+  });
+});

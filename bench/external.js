@@ -37,7 +37,21 @@ function pipelineRows() {
   return rows;
 }
 
+/** bench/match.js: the gallery's match against 100,000 identities vs a naive Array reference. */
+function matchRows() {
+  const out = runScript('match.js', []);
+  const rows = [];
+  const ours = /match \(simd, k=5\) vs 100000 identities × 256: median ([\d.]+) ms/.exec(out);
+  const ref = /reference \(Array rows, map \+ full sort\): median ([\d.]+) ms/.exec(out);
+  if (ours && ref) rows.push(row({ bench: 'match', name: 'gallery match, 100,000 identities x 256', ours: Number(ours[1]), reference: Number(ref[1]), referenceName: 'naive JS (Array rows, map + full sort)', unit: 'ms/query', better: 'lower', goal: 'median <= 5 ms', pass: Number(ours[1]) <= 5, note: 'bench/match.js, k=5, 300 queries' }));
+  const add = /add\(\) one transaction each \(WAL, synchronous=NORMAL\): ([\d.]+) samples\/s/.exec(out);
+  if (add) rows.push(row({ bench: 'match', name: 'gallery add(), one transaction each', ours: Number(add[1]), unit: 'samples/s', better: 'higher', note: 'bench/match.js' }));
+  if (!rows.length) rows.push(row({ bench: 'match', name: 'bench/match.js', note: `output not understood: ${out.slice(-300)}` }));
+  return rows;
+}
+
 module.exports = {
+  match: { run: async () => matchRows(), title: 'Gallery matching (bench/match.js)' },
   align: { run: async (o) => alignRows(o), title: 'Alignment kernels (bench/align.js: µs per face vs OpenCV)' },
   pipeline: { run: async (o) => pipelineRows(o), title: 'Pipeline (bench/pipeline.js from the pipeline room)' },
 };

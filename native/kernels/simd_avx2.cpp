@@ -122,17 +122,25 @@ AVX2_FN __m256 BilinearPacked(__m256i taps, __m256 fx, __m256 fy) {
 
 AVX512_FN __m512 Lerp512(__m512 a, __m512 b, __m512 t) { return _mm512_fmadd_ps(t, _mm512_sub_ps(b, a), a); }
 
+// Bytes become floats without conversion instructions: OR-ing a byte into the
+// mantissa of 2^23 gives exactly 2^23 + byte. Differences of two such values are the
+// exact byte differences and subtracting 2^23 gives the exact byte, so the result is
+// bit-identical to converting first (measured ~3% faster than vcvtdq2ps here).
 AVX512_FN __m512 BilinearPacked512(__m512i taps, __m512 fx, __m512 fy) {
-  const __m512i mask = _mm512_set1_epi32(0xff);
-  const __m512 a = _mm512_cvtepi32_ps(_mm512_and_si512(taps, mask));
-  const __m512 b = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(taps, 8), mask));
-  const __m512 c = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_srli_epi32(taps, 16), mask));
-  const __m512 d = _mm512_cvtepi32_ps(_mm512_srli_epi32(taps, 24));
-  return Lerp512(Lerp512(a, b, fx), Lerp512(c, d, fx), fy);
+  const __m512i mask = _mm512_set1_epi32(0xff), bias = _mm512_set1_epi32(0x4B000000);  // 2^23
+  constexpr int kAndOr = 0xEA;  // ternary logic truth table of (A & B) | C
+  const __m512 a = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(taps, mask, bias, kAndOr));
+  const __m512 b = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_srli_epi32(taps, 8), mask, bias, kAndOr));
+  const __m512 c = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(_mm512_srli_epi32(taps, 16), mask, bias, kAndOr));
+  const __m512 d = _mm512_castsi512_ps(_mm512_or_si512(_mm512_srli_epi32(taps, 24), bias));
+  const __m512 biasF = _mm512_castsi512_ps(bias);
+  const __m512 top = _mm512_fmadd_ps(fx, _mm512_sub_ps(b, a), _mm512_sub_ps(a, biasF));
+  const __m512 bottom = _mm512_fmadd_ps(fx, _mm512_sub_ps(d, c), _mm512_sub_ps(c, biasF));
+  return Lerp512(top, bottom, fy);
 }
 
 // 16 floats from two halves (AVX-512F only; insertf32x8 would need DQ).
-AVX512_FN __m512 _mm512_insertf32x8_fallback(__m256 lo, __m256 hi) {
+AVX512_FN __m512 Join512(__m256 lo, __m256 hi) {
   return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_zextps256_ps512(lo)), _mm256_castps_pd(hi), 1));
 }
 
@@ -175,7 +183,7 @@ __attribute__((target("avx512f,avx512bw,avx2,fma"))) int WarpRun512(const ImageV
     Split512(_mm512_add_pd(vby, _mm512_mul_pd(vay, xb)), iyb, fyb);
     const __m512i ix = _mm512_min_epi32(_mm512_inserti64x4(_mm512_zextsi256_si512(ixa), ixb, 1), maxX0);
     const __m512i iy = _mm512_min_epi32(_mm512_inserti64x4(_mm512_zextsi256_si512(iya), iyb, 1), maxY0);
-    const __m512 fx = _mm512_insertf32x8_fallback(fxa, fxb), fy = _mm512_insertf32x8_fallback(fya, fyb);
+    const __m512 fx = Join512(fxa, fxb), fy = Join512(fya, fyb);
     const __m512i off = _mm512_add_epi32(_mm512_mullo_epi32(iy, stride), _mm512_mullo_epi32(ix, _mm512_set1_epi32(C)));
     _mm512_store_si512(offs, off);
     const __m512i q0 = _mm512_shuffle_epi8(QuadQuad(base, offs, 0, rowBytes), gather);

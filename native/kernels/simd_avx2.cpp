@@ -170,11 +170,12 @@ __attribute__((target("avx512f,avx512bw,avx2,fma"))) int WarpRun512(const ImageV
   const __m512d vbx = _mm512_set1_pd(bx), vby = _mm512_set1_pd(by);
   const __m512i gather = _mm512_broadcast_i32x4(_mm_setr_epi8(OB, C + OB, 8 + OB, 8 + C + OB, OG, C + OG, 8 + OG,
                                                               8 + C + OG, OR, C + OR, 8 + OR, 8 + C + OR, -1, -1, -1, -1));
-  alignas(64) std::int32_t offs[16];
-  int x = lo;
-  for (; x + 16 <= hi; x += 16) {
+  // Coordinates of the next 16 pixels are computed one step ahead (software
+  // pipelining): the multiply -> store -> address chain is long and would otherwise
+  // stall the loads of each step.
+  auto coords = [&](int at, __m512i& off, __m512& fx, __m512& fy) __attribute__((target("avx512f,avx512bw,avx2,fma"))) {
     // Same expression as SpanCoord (base + step * x), as in the AVX2 loop.
-    const __m512d xa = _mm512_add_pd(_mm512_set1_pd(x), step8), xb = _mm512_add_pd(_mm512_set1_pd(x + 8), step8);
+    const __m512d xa = _mm512_add_pd(_mm512_set1_pd(at), step8), xb = _mm512_add_pd(_mm512_set1_pd(at + 8), step8);
     __m256i ixa, ixb, iya, iyb;
     __m256 fxa, fxb, fya, fyb;
     Split512(_mm512_add_pd(vbx, _mm512_mul_pd(vax, xa)), ixa, fxa);
@@ -183,18 +184,42 @@ __attribute__((target("avx512f,avx512bw,avx2,fma"))) int WarpRun512(const ImageV
     Split512(_mm512_add_pd(vby, _mm512_mul_pd(vay, xb)), iyb, fyb);
     const __m512i ix = _mm512_min_epi32(_mm512_inserti64x4(_mm512_zextsi256_si512(ixa), ixb, 1), maxX0);
     const __m512i iy = _mm512_min_epi32(_mm512_inserti64x4(_mm512_zextsi256_si512(iya), iyb, 1), maxY0);
-    const __m512 fx = Join512(fxa, fxb), fy = Join512(fya, fyb);
-    const __m512i off = _mm512_add_epi32(_mm512_mullo_epi32(iy, stride), _mm512_mullo_epi32(ix, _mm512_set1_epi32(C)));
-    _mm512_store_si512(offs, off);
-    const __m512i q0 = _mm512_shuffle_epi8(QuadQuad(base, offs, 0, rowBytes), gather);
-    const __m512i q1 = _mm512_shuffle_epi8(QuadQuad(base, offs, 1, rowBytes), gather);
-    const __m512i q2 = _mm512_shuffle_epi8(QuadQuad(base, offs, 2, rowBytes), gather);
-    const __m512i q3 = _mm512_shuffle_epi8(QuadQuad(base, offs, 3, rowBytes), gather);
+    fx = Join512(fxa, fxb);
+    fy = Join512(fya, fyb);
+    off = _mm512_add_epi32(_mm512_mullo_epi32(iy, stride), _mm512_mullo_epi32(ix, _mm512_set1_epi32(C)));
+  };
+  alignas(64) std::int32_t offs[16];
+  __m512i nextOff;
+  __m512 fx, fy, nextFx, nextFy;
+  coords(lo, nextOff, nextFx, nextFy);
+  int x = lo;
+  if (x + 16 > hi) return 0;
+  // Taps of the current step are loaded one step ahead as well.
+  _mm512_store_si512(offs, nextOff);
+  fx = nextFx;
+  fy = nextFy;
+  __m512i n0 = QuadQuad(base, offs, 0, rowBytes), n1 = QuadQuad(base, offs, 1, rowBytes);
+  __m512i n2 = QuadQuad(base, offs, 2, rowBytes), n3 = QuadQuad(base, offs, 3, rowBytes);
+  coords(x + 16, nextOff, nextFx, nextFy);
+  for (; x + 16 <= hi; x += 16) {
+    const __m512i q0 = _mm512_shuffle_epi8(n0, gather), q1 = _mm512_shuffle_epi8(n1, gather);
+    const __m512i q2 = _mm512_shuffle_epi8(n2, gather), q3 = _mm512_shuffle_epi8(n3, gather);
+    const __m512 cfx = fx, cfy = fy;
+    if (x + 32 <= hi) {
+      _mm512_store_si512(offs, nextOff);
+      fx = nextFx;
+      fy = nextFy;
+      n0 = QuadQuad(base, offs, 0, rowBytes);
+      n1 = QuadQuad(base, offs, 1, rowBytes);
+      n2 = QuadQuad(base, offs, 2, rowBytes);
+      n3 = QuadQuad(base, offs, 3, rowBytes);
+      coords(x + 32, nextOff, nextFx, nextFy);
+    }
     const __m512i bg01 = _mm512_unpacklo_epi32(q0, q1), bg23 = _mm512_unpacklo_epi32(q2, q3);
     const __m512i r01 = _mm512_unpackhi_epi32(q0, q1), r23 = _mm512_unpackhi_epi32(q2, q3);
-    _mm512_storeu_ps(ob + x, BilinearPacked512(_mm512_unpacklo_epi64(bg01, bg23), fx, fy));
-    _mm512_storeu_ps(og + x, BilinearPacked512(_mm512_unpackhi_epi64(bg01, bg23), fx, fy));
-    _mm512_storeu_ps(orr + x, BilinearPacked512(_mm512_unpacklo_epi64(r01, r23), fx, fy));
+    _mm512_storeu_ps(ob + x, BilinearPacked512(_mm512_unpacklo_epi64(bg01, bg23), cfx, cfy));
+    _mm512_storeu_ps(og + x, BilinearPacked512(_mm512_unpackhi_epi64(bg01, bg23), cfx, cfy));
+    _mm512_storeu_ps(orr + x, BilinearPacked512(_mm512_unpacklo_epi64(r01, r23), cfx, cfy));
   }
   return x - lo;
 }

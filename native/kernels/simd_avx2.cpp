@@ -238,25 +238,41 @@ __attribute__((target("avx2,fma"))) int WarpRun(const ImageView& img, double bx,
   const __m256i gather = _mm256_setr_epi8(
       OB, C + OB, 8 + OB, 8 + C + OB, OG, C + OG, 8 + OG, 8 + C + OG, OR, C + OR, 8 + OR, 8 + C + OR, -1, -1, -1, -1,
       OB, C + OB, 8 + OB, 8 + C + OB, OG, C + OG, 8 + OG, 8 + C + OG, OR, C + OR, 8 + OR, 8 + C + OR, -1, -1, -1, -1);
+  // Coordinates and tap loads run one 8-pixel step ahead of the arithmetic, as in
+  // WarpRun512: the loop is otherwise bound by the coordinate -> address -> load chain.
   alignas(32) std::int32_t offs[8];
   int x = lo;
+  if (x + 8 > hi) return 0;
+  __m256i nextOff;
+  __m256 fx, fy, nextFx, nextFy;
+  Coords<C>(bx, by, ax, ay, x, stride, maxX0, maxY0, nextOff, fx, fy);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(offs), nextOff);
+  __m256i n0 = QuadPair(base, offs, 0, rowBytes), n1 = QuadPair(base, offs, 1, rowBytes);
+  __m256i n2 = QuadPair(base, offs, 2, rowBytes), n3 = QuadPair(base, offs, 3, rowBytes);
+  Coords<C>(bx, by, ax, ay, x + 8, stride, maxX0, maxY0, nextOff, nextFx, nextFy);
   for (; x + 8 <= hi; x += 8) {
-    __m256i off;
-    __m256 fx, fy;
-    Coords<C>(bx, by, ax, ay, x, stride, maxX0, maxY0, off, fx, fy);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(offs), off);
     // q[k] lanes: pixels (k, k + 4), each as lanes (B, G, R, -).
-    const __m256i q0 = _mm256_shuffle_epi8(QuadPair(base, offs, 0, rowBytes), gather);
-    const __m256i q1 = _mm256_shuffle_epi8(QuadPair(base, offs, 1, rowBytes), gather);
-    const __m256i q2 = _mm256_shuffle_epi8(QuadPair(base, offs, 2, rowBytes), gather);
-    const __m256i q3 = _mm256_shuffle_epi8(QuadPair(base, offs, 3, rowBytes), gather);
+    const __m256i q0 = _mm256_shuffle_epi8(n0, gather), q1 = _mm256_shuffle_epi8(n1, gather);
+    const __m256i q2 = _mm256_shuffle_epi8(n2, gather), q3 = _mm256_shuffle_epi8(n3, gather);
+    const __m256 cfx = fx, cfy = fy;
+    if (x + 16 <= hi) {
+      _mm256_store_si256(reinterpret_cast<__m256i*>(offs), nextOff);
+      fx = nextFx;
+      fy = nextFy;
+      n0 = QuadPair(base, offs, 0, rowBytes);
+      n1 = QuadPair(base, offs, 1, rowBytes);
+      n2 = QuadPair(base, offs, 2, rowBytes);
+      n3 = QuadPair(base, offs, 3, rowBytes);
+      // Pure arithmetic (no memory access) even past hi; then unused.
+      Coords<C>(bx, by, ax, ay, x + 16, stride, maxX0, maxY0, nextOff, nextFx, nextFy);
+    }
     // 4x4 transpose of 32-bit lanes within each half: one register per channel with
     // pixels in order 0..3 | 4..7, matching fx/fy.
     const __m256i bg01 = _mm256_unpacklo_epi32(q0, q1), bg23 = _mm256_unpacklo_epi32(q2, q3);
     const __m256i r01 = _mm256_unpackhi_epi32(q0, q1), r23 = _mm256_unpackhi_epi32(q2, q3);
-    _mm256_storeu_ps(ob + x, BilinearPacked(_mm256_unpacklo_epi64(bg01, bg23), fx, fy));
-    _mm256_storeu_ps(og + x, BilinearPacked(_mm256_unpackhi_epi64(bg01, bg23), fx, fy));
-    _mm256_storeu_ps(orr + x, BilinearPacked(_mm256_unpacklo_epi64(r01, r23), fx, fy));
+    _mm256_storeu_ps(ob + x, BilinearPacked(_mm256_unpacklo_epi64(bg01, bg23), cfx, cfy));
+    _mm256_storeu_ps(og + x, BilinearPacked(_mm256_unpackhi_epi64(bg01, bg23), cfx, cfy));
+    _mm256_storeu_ps(orr + x, BilinearPacked(_mm256_unpacklo_epi64(r01, r23), cfx, cfy));
   }
   return x - lo;
 }

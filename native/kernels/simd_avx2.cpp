@@ -278,6 +278,11 @@ __attribute__((target("avx2,fma"))) int WarpRun(const ImageView& img, double bx,
 }
 
 bool Avx512Available() {
+#ifdef FACE_REID_NO_AVX512
+  // Build switch (-DFACE_REID_NO_AVX512): the AVX2 loops alone, e.g. to run the
+  // exactness tests on them on an AVX-512 machine.
+  return false;
+#endif
   static const bool available = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
   return available;
 }

@@ -50,7 +50,16 @@ function matchRows() {
   return rows;
 }
 
+/** bench/lfw-embed.js: embeddings per second on 1,000 LFW faces decoded in memory, THROUGHPUT. */
+function lfwEmbedRows() {
+  const out = runScript('lfw-embed.js', []);
+  const m = /ours ([\d.]+) faces\/s, python ([\d.]+) faces\/s/.exec(out.split('\n').filter(Boolean).at(-1) || '');
+  if (!m) return [row({ bench: 'lfw-embed', name: 'bench/lfw-embed.js', note: `output not understood: ${out.slice(-300)}` })];
+  return [row({ bench: 'lfw-embed', name: 'embeddings, 1,000 LFW faces in memory', ours: Number(m[1]), reference: Number(m[2]), referenceName: 'Python cv2.warpAffine + AsyncInferQueue', unit: 'faces/s', better: 'higher', note: 'bench/lfw-embed.js, THROUGHPUT hint, landmarks given' })];
+}
+
 module.exports = {
+  'lfw-embed': { run: async () => lfwEmbedRows(), title: 'Embeddings per second on LFW (bench/lfw-embed.js)' },
   match: { run: async () => matchRows(), title: 'Gallery matching (bench/match.js)' },
   align: { run: async (o) => alignRows(o), title: 'Alignment kernels (bench/align.js: µs per face vs OpenCV)' },
   pipeline: { run: async (o) => pipelineRows(o), title: 'Pipeline (bench/pipeline.js from the pipeline room)' },

@@ -31,6 +31,7 @@ function modules() {
   ];
   if (existsSync(join(__dirname, 'pipeline.js'))) list.splice(3, 0, ['pipeline-room', () => require('./external').pipeline]);
   if (existsSync(join(__dirname, 'align.js'))) list.splice(2, 0, ['align', () => require('./external').align]);
+  list.push(['lfw-embed', () => require('./external')['lfw-embed']]);
   list.push(['match', () => require('./external').match]);
   return list;
 }

@@ -1,5 +1,5 @@
 'use strict';
-// Adapters for the other rooms' standalone benchmark scripts (bench/align.js, bench/pipeline.js):
+// Adapters for the standalone benchmark scripts (bench/align.js, lfw-embed.js, match.js):
 // each is run as a child process, unchanged, and its printed comparison lines become table rows.
 // A line that no longer parses is reported as a note rather than guessed at.
 const { spawnSync } = require('node:child_process');
@@ -21,19 +21,6 @@ function alignRows(options = {}) {
     if (m) rows.push(row({ bench: 'align', name: m[1].trim(), ours: Number(m[2]), reference: Number(m[3]), referenceName: 'OpenCV (Python cv2)', unit: /resize/.test(m[1]) ? 'µs/frame' : 'µs/face', better: 'lower', note: 'bench/align.js (alignment room), 1920x1080 frame' }));
   }
   if (!rows.length) rows.push(row({ bench: 'align', name: 'bench/align.js', note: `output not understood: ${out.slice(0, 300)}` }));
-  return rows;
-}
-
-/** bench/pipeline.js: "ours analyzeRaw X ms" / "python pipeline Y ms" and the decode line. */
-function pipelineRows() {
-  const out = runScript('pipeline.js', []);
-  const rows = [];
-  const ours = /ours analyzeRaw\s+([\d.]+) ms/.exec(out);
-  const py = /python pipeline\s+([\d.]+) ms/.exec(out);
-  if (ours && py) rows.push(row({ bench: 'pipeline', name: 'pipeline, decoded frame (pipeline room)', ours: Number(ours[1]), reference: Number(py[1]), referenceName: 'Python OMZ demo logic', unit: 'ms/photo', better: 'lower', note: 'bench/pipeline.js, LATENCY hint' }));
-  const dec = /ours ([\d.]+) ms, python ([\d.]+) ms, speed/.exec(out);
-  if (dec) rows.push(row({ bench: 'pipeline', name: 'pipeline with JPEG decode (pipeline room)', ours: Number(dec[1]), reference: Number(dec[2]), referenceName: 'Python OMZ demo logic', unit: 'ms/photo', better: 'lower', note: 'bench/pipeline.js' }));
-  if (!rows.length) rows.push(row({ bench: 'pipeline', name: 'bench/pipeline.js', note: `output not understood: ${out.slice(-300)}` }));
   return rows;
 }
 
@@ -62,5 +49,4 @@ module.exports = {
   'lfw-embed': { run: async () => lfwEmbedRows(), title: 'Embeddings per second on LFW (bench/lfw-embed.js)' },
   match: { run: async () => matchRows(), title: 'Gallery matching (bench/match.js)' },
   align: { run: async (o) => alignRows(o), title: 'Alignment kernels (bench/align.js: µs per face vs OpenCV)' },
-  pipeline: { run: async (o) => pipelineRows(o), title: 'Pipeline (bench/pipeline.js from the pipeline room)' },
 };

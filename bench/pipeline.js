@@ -1,28 +1,21 @@
 'use strict';
-// Pipeline benchmark: FacePipeline.analyzeRaw on a 1920x1080 photo with 5 faces vs the Open Model
-// Zoo demo pipeline in Python (test/oracle/bench_pipeline.py) on the same decoded pixels, in the
-// same run. Latency: one frame at a time, PERFORMANCE_HINT=LATENCY (median ms per frame; also with
-// JPEG decoding included). Throughput: PERFORMANCE_HINT=THROUGHPUT, several frames in flight.
-// Usage: FACE_REID_MODELS=/work/shared/models node bench/pipeline.js [runs=100] [seconds=4] [inFlight=4] [rounds=5]
+// Whole pipeline, FacePipeline against the Open Model Zoo demo pipeline in Python
+// (test/oracle/bench_pipeline.py), on one 1920x1080 photo with 5 faces, in the same run: ours and
+// Python alternate round by round, and each ratio is the median of the per-round ratios.
+// Latency: one frame at a time, PERFORMANCE_HINT=LATENCY, median ms per frame (decoded frame, and
+// JPEG in: sharp vs cv2.imdecode). Throughput: PERFORMANCE_HINT=THROUGHPUT, several frames in
+// flight (Python: one thread per frame). Both sides use the same detector confidence.
+// Part of `npm run bench`; alone: FACE_REID_MODELS=../shared/models node bench/pipeline.js [runs=100] [seconds=4] [inFlight=4] [rounds=5]
 const { mkdtempSync, writeFileSync, rmSync } = require('node:fs');
 const { spawn } = require('node:child_process');
 const { createInterface } = require('node:readline');
 const { join, dirname } = require('node:path');
 const { tmpdir } = require('node:os');
 const sharp = require('sharp');
-const { FacePipeline } = require('../dist/pipeline');
+const { FacePipeline, DEFAULT_CONFIDENCE } = require('../dist/pipeline');
 const { modelsDir, projectRoot, pythonExecutable } = require('../test/helpers/env');
+const { median, row } = require('./lib');
 
-const runs = Number(process.argv[2] || 100);
-const seconds = Number(process.argv[3] || 4);
-const inFlight = Number(process.argv[4] || 4);
-const rounds = Number(process.argv[5] || 5);
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /** CPU time of this process (all threads) per frame: the cost, whatever else the machine runs. */
 const cpuMs = () => {
@@ -43,7 +36,7 @@ async function latency(pipeline, frame, n, cpu = {}) {
   return median(times);
 }
 
-async function throughput(pipeline, frame, cpu = {}) {
+async function throughput(pipeline, frame, { seconds, inFlight }, cpu = {}) {
   await Promise.all(Array.from({ length: inFlight }, () => pipeline.analyzeRaw(frame)));
   let done = 0;
   const cpu0 = cpuMs();
@@ -81,7 +74,7 @@ function startPython(args) {
   };
 }
 
-async function main() {
+async function measure({ runs = 100, seconds = 4, inFlight = 4, rounds = 5, log = console.log } = {}) {
   const source = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo', 'sample5.jpg');
   const work = mkdtempSync(join(tmpdir(), 'face-reid-bench-'));
   let python;
@@ -96,7 +89,7 @@ async function main() {
     writeFileSync(join(work, 'frame.jpg'), jpeg);
 
     const modelDir = modelsDir();
-    python = startPython([modelDir, join(work, 'frame.bgr'), String(info.width), String(info.height), join(work, 'frame.jpg')]);
+    python = startPython([modelDir, join(work, 'frame.bgr'), String(info.width), String(info.height), join(work, 'frame.jpg'), String(DEFAULT_CONFIDENCE)]);
     const hints = (hint) => ({ modelDir, ...Object.fromEntries(['detector', 'landmarks', 'reid'].map((k) => [k, { config: { PERFORMANCE_HINT: hint } }])) });
     const lat = await FacePipeline.create(hints('LATENCY'));
     const tp = await FacePipeline.create(hints('THROUGHPUT'));
@@ -120,7 +113,7 @@ async function main() {
       }
       const pyDecode = (await python.ask(`decode ${Math.max(10, runs >> 2)}`)).medianMs;
       const oursTpCpu = {};
-      const oursFps = await throughput(tp, frame, oursTpCpu);
+      const oursFps = await throughput(tp, frame, { seconds, inFlight }, oursTpCpu);
       const pyTp = await python.ask(`throughput ${seconds} ${inFlight}`);
       const pyFps = pyTp.fps;
       rows.latencyCpu.push([oursLatCpu.perFrame, pyLat.cpuMsPerFrame]);
@@ -128,32 +121,55 @@ async function main() {
       rows.latency.push([oursLatency, pyLatency]);
       rows.decode.push([median(decodeTimes), pyDecode]);
       rows.throughput.push([oursFps, pyFps]);
-      console.log(`round ${round + 1}: latency ${oursLatency.toFixed(1)} vs ${pyLatency.toFixed(1)} ms, with decode ${median(decodeTimes).toFixed(1)} vs ${pyDecode.toFixed(1)} ms, throughput ${oursFps.toFixed(1)} vs ${pyFps.toFixed(1)} frames/s; CPU ms/frame latency ${oursLatCpu.perFrame.toFixed(1)} vs ${pyLat.cpuMsPerFrame.toFixed(1)}, throughput ${oursTpCpu.perFrame.toFixed(1)} vs ${pyTp.cpuMsPerFrame.toFixed(1)}`);
+      log(`round ${round + 1}/${rounds}: latency ${oursLatency.toFixed(1)} vs ${pyLatency.toFixed(1)} ms, with decode ${median(decodeTimes).toFixed(1)} vs ${pyDecode.toFixed(1)} ms, throughput ${oursFps.toFixed(1)} vs ${pyFps.toFixed(1)} frames/s; CPU ms/frame latency ${oursLatCpu.perFrame.toFixed(1)} vs ${pyLat.cpuMsPerFrame.toFixed(1)}, throughput ${oursTpCpu.perFrame.toFixed(1)} vs ${pyTp.cpuMsPerFrame.toFixed(1)}`);
     }
     await Promise.all([lat.close(), tp.close()]);
     const col = (key, i) => median(rows[key].map((r) => r[i]));
     const ratio = (key, f) => median(rows[key].map(f));
-    console.log(`\nframe ${info.width}x${info.height}, ${faces} faces (python: ${pyFaces}); medians of ${rounds} interleaved rounds`);
-    console.log(`latency, decoded frame (median of ${runs} per round, PERFORMANCE_HINT=LATENCY)`);
-    console.log(`  ours analyzeRaw   ${col('latency', 0).toFixed(2)} ms  (${(1000 / col('latency', 0)).toFixed(1)} frames/s)`);
-    console.log(`  python pipeline   ${col('latency', 1).toFixed(2)} ms  (${(1000 / col('latency', 1)).toFixed(1)} frames/s)`);
-    console.log(`  speed ours/python ${ratio('latency', ([o, p]) => p / o).toFixed(2)}x (goal >= 1.2)`);
-    console.log('latency with JPEG decoding (ours analyze(jpeg buffer); python cv2.imdecode + pipeline)');
-    console.log(`  ours ${col('decode', 0).toFixed(2)} ms, python ${col('decode', 1).toFixed(2)} ms, speed ${ratio('decode', ([o, p]) => p / o).toFixed(2)}x`);
-    console.log(`throughput (PERFORMANCE_HINT=THROUGHPUT, ${inFlight} frames in flight, ${seconds} s per round)`);
-    console.log(`  ours   ${col('throughput', 0).toFixed(1)} frames/s`);
-    console.log(`  python ${col('throughput', 1).toFixed(1)} frames/s (${inFlight} threads)`);
-    console.log(`  speed ours/python ${ratio('throughput', ([o, p]) => o / p).toFixed(2)}x (goal >= 1.2)`);
-    console.log('CPU time per frame, all threads of each process (what a frame costs, whatever else runs)');
-    console.log(`  latency mode    ours ${col('latencyCpu', 0).toFixed(1)} ms, python ${col('latencyCpu', 1).toFixed(1)} ms`);
-    console.log(`  throughput mode ours ${col('throughputCpu', 0).toFixed(1)} ms, python ${col('throughputCpu', 1).toFixed(1)} ms`);
+    return {
+      frame: `${info.width}x${info.height}`, faces, pyFaces, rounds, runs, seconds, inFlight,
+      latency: { ours: col('latency', 0), python: col('latency', 1), speed: ratio('latency', ([o, p]) => p / o) },
+      decode: { ours: col('decode', 0), python: col('decode', 1), speed: ratio('decode', ([o, p]) => p / o) },
+      throughput: { ours: col('throughput', 0), python: col('throughput', 1), speed: ratio('throughput', ([o, p]) => o / p) },
+      cpu: { latency: [col('latencyCpu', 0), col('latencyCpu', 1)], throughput: [col('throughputCpu', 0), col('throughputCpu', 1)] },
+    };
   } finally {
     python?.close();
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+const GOAL = 1.2; // issue 5: ours >= 1.2x the Python pipeline's frame rate
+
+/** `npm run bench` rows: frames per second, ours and Python, and the speed-up. */
+async function run(options = {}) {
+  const r = await measure({ runs: options.quick ? 40 : 100, seconds: options.quick ? 2 : 4, rounds: options.quick ? 3 : 7, log: options.log });
+  const note = `${r.frame} JPEG q92, ${r.faces} faces (Python ${r.pyFaces}); median of ${r.rounds} alternating rounds; speed-up = median of per-round ratios`;
+  const fps = (ms) => 1000 / ms;
+  return [
+    row({ bench: 'pipeline', name: 'whole pipeline, decoded frame, LATENCY', ours: fps(r.latency.ours), reference: fps(r.latency.python), referenceName: 'Python OMZ demo logic (cv2 + OpenVINO)', unit: 'frames/s', better: 'higher', goal: `>= ${GOAL}x`, pass: r.latency.speed >= GOAL, note: `${note}; ${r.latency.speed.toFixed(2)}x` }),
+    row({ bench: 'pipeline', name: 'whole pipeline, JPEG in, LATENCY', ours: fps(r.decode.ours), reference: fps(r.decode.python), referenceName: 'Python: cv2.imdecode + the same', unit: 'frames/s', better: 'higher', note: `sharp vs cv2.imdecode (both libjpeg-turbo); ${r.decode.speed.toFixed(2)}x` }),
+    row({ bench: 'pipeline', name: `whole pipeline, THROUGHPUT, ${r.inFlight} frames in flight`, ours: r.throughput.ours, reference: r.throughput.python, referenceName: `Python, ${r.inFlight} threads`, unit: 'frames/s', better: 'higher', goal: `>= ${GOAL}x`, pass: r.throughput.speed >= GOAL, note: `CPU ms per frame ours ${r.cpu.throughput[0].toFixed(1)} vs ${r.cpu.throughput[1].toFixed(1)}; ${r.throughput.speed.toFixed(2)}x` }),
+  ];
+}
+
+function print(r) {
+  const line = (label, ours, python, speed, unit = 'ms') => console.log(`  ${label}: ours ${ours.toFixed(2)} ${unit}, python ${python.toFixed(2)} ${unit}, speed ours/python ${speed.toFixed(2)}x`);
+  console.log(`\nframe ${r.frame}, ${r.faces} faces (python: ${r.pyFaces}); medians of ${r.rounds} interleaved rounds`);
+  line('latency, decoded frame (LATENCY)', r.latency.ours, r.latency.python, r.latency.speed);
+  line('latency, JPEG in (sharp / cv2.imdecode)', r.decode.ours, r.decode.python, r.decode.speed);
+  line(`throughput (THROUGHPUT, ${r.inFlight} in flight)`, r.throughput.ours, r.throughput.python, r.throughput.speed, 'frames/s');
+  console.log(`  CPU ms per frame, all threads: latency ours ${r.cpu.latency[0].toFixed(1)} vs ${r.cpu.latency[1].toFixed(1)}, throughput ours ${r.cpu.throughput[0].toFixed(1)} vs ${r.cpu.throughput[1].toFixed(1)}`);
+}
+
+if (require.main === module) {
+  const [runs = 100, seconds = 4, inFlight = 4, rounds = 5] = process.argv.slice(2).map(Number);
+  measure({ runs, seconds, inFlight, rounds })
+    .then(print)
+    .catch((err) => {
+      console.error(err);
+      process.exitCode = 1;
+    });
+}
+
+module.exports = { run, measure, title: 'Whole pipeline on a 1920x1080 photo with 5 faces (ours vs the Open Model Zoo demo logic in Python)' };

@@ -15,21 +15,21 @@ for (const [variable, sub] of [['FACE_REID_MODELS', 'models'], ['FACE_REID_DATA'
 }
 
 /**
- * Benchmarks in run order, as [name, load]. The other rooms' standalone scripts (bench/align.js,
- * bench/pipeline.js) are included through bench/external.js when they are present.
+ * Benchmarks in run order, as [name, load]. Standalone scripts (bench/align.js, lfw-embed, match)
+ * are included through bench/external.js.
  */
 function modules() {
   const local = (file) => () => require(file);
   const list = [
     ['infer', local('./infer.js')],
+    ['batch', local('./batch.js')],
     ['aligned', local('./aligned.js')],
-    ['pipeline', local('./pipeline-vs-python.js')],
+    ['pipeline', local('./pipeline.js')],
     ['faceapi', local('./faceapi.js')],
     ['precision', local('./precision.js')],
     ['profile', local('./profile.js')],
     ['memory', local('./memory.js')],
   ];
-  if (existsSync(join(__dirname, 'pipeline.js'))) list.splice(3, 0, ['pipeline-room', () => require('./external').pipeline]);
   if (existsSync(join(__dirname, 'align.js'))) list.splice(2, 0, ['align', () => require('./external').align]);
   list.push(['lfw-embed', () => require('./external')['lfw-embed']]);
   list.push(['match', () => require('./external').match]);

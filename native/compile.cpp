@@ -28,8 +28,10 @@ constexpr std::array<CompileFn, sizeof...(P)> MakeTable(std::index_sequence<P...
 
 constexpr auto kCompileByPairs = MakeTable(std::make_index_sequence<kMaxConfigPairs + 1>{});
 
-// Sets dimension 0 of every input to `batch`, in one reshape so OpenVINO validates them together.
-bool Rebatch(const ov::Api& api, ov::Model* model, int64_t batch, ov::Error& err) {
+// Sets dimension 0 of every input to `batch` (when > 0) and dimensions 2 and 3 (NCHW height and
+// width) of every input to `height` x `width` (when > 0), in one reshape so OpenVINO validates the
+// inputs together.
+bool Reshape(const ov::Api& api, ov::Model* model, int64_t batch, int64_t height, int64_t width, ov::Error& err) {
   size_t count = 0;
   if (!ov::Try(api, err, [&] { return api.model_inputs_size(model, &count); })) return false;
   std::vector<ov::PartialShape> shapes(count);
@@ -45,13 +47,24 @@ bool Rebatch(const ov::Api& api, ov::Model* model, int64_t batch, ov::Error& err
     if (!ok) break;
     filled = i + 1;
     indexes[i] = i;
-    if (shapes[i].rank.min < 1 || shapes[i].rank.min != shapes[i].rank.max) {
+    const bool staticRank = shapes[i].rank.min == shapes[i].rank.max;
+    if (batch > 0 && (!staticRank || shapes[i].rank.min < 1)) {
       err.status = -4;  // PARAMETER_MISMATCH: a scalar or rank-dynamic input has no batch dimension
       err.message = "input " + std::to_string(i) + " has no batch dimension to set";
       ok = false;
       break;
     }
-    shapes[i].dims[0] = ov::Dimension{batch, batch};
+    if (height > 0 && (!staticRank || shapes[i].rank.min != 4)) {
+      err.status = -4;
+      err.message = "input " + std::to_string(i) + " is not an NCHW image input (rank 4) whose height and width could be set";
+      ok = false;
+      break;
+    }
+    if (batch > 0) shapes[i].dims[0] = ov::Dimension{batch, batch};
+    if (height > 0) {
+      shapes[i].dims[2] = ov::Dimension{height, height};
+      shapes[i].dims[3] = ov::Dimension{width, width};
+    }
   }
   if (ok) {
     ok = ov::Try(api, err, [&] { return api.model_reshape_by_port_indexes(model, indexes.data(), shapes.data(), count); });
@@ -91,9 +104,10 @@ CompileOutcome CompileModel(const ov::Api& api, ov::Core* core, const CompileSpe
     }
   }
   bool ok = true;
-  if (spec.batch > 0) {
-    outcome.stage = "Cannot set the batch to " + std::to_string(spec.batch);
-    ok = Rebatch(api, model, spec.batch, outcome.error);
+  if (spec.batch > 0 || spec.height > 0) {
+    outcome.stage = spec.height > 0 ? "Cannot set the input size to " + std::to_string(spec.width) + "x" + std::to_string(spec.height)
+                                    : "Cannot set the batch to " + std::to_string(spec.batch);
+    ok = Reshape(api, model, spec.batch, spec.height, spec.width, outcome.error);
   }
   if (ok) {
     outcome.stage = "Cannot compile the model for device \"" + spec.device + "\"";

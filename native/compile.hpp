@@ -19,6 +19,8 @@ struct CompileSpec {
   std::string device = "CPU";
   std::vector<std::pair<std::string, std::string>> config;
   int64_t batch = 0;  // 0: keep the model's own batch
+  int64_t height = 0;  // with width: NCHW image size of every input; 0: keep the model's own
+  int64_t width = 0;
 };
 
 // Most configuration pairs one compile call accepts (the C call is variadic).

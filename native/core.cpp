@@ -69,6 +69,24 @@ CompileSpec ReadSpec(Napi::Env env, const Napi::Value& arg) {
     }
     spec.batch = static_cast<int64_t>(b);
   }
+  Napi::Value size = obj.Get("imageSize");
+  if (!size.IsUndefined()) {
+    if (!size.IsArray() || size.As<Napi::Array>().Length() != 2) {
+      throw errors::Type(env, "Expected [width, height] for imageSize but received " + errors::Describe(size));
+    }
+    int64_t dims[2];
+    for (uint32_t k = 0; k < 2; ++k) {
+      Napi::Value v = size.As<Napi::Array>().Get(k);
+      double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+      if (!(d >= 1 && d <= 16384 && std::floor(d) == d)) {
+        throw errors::Range(env, std::string("Expected an integer from 1 to 16384 for imageSize[") + (k ? "1" : "0") + "] but received " +
+                                     errors::Describe(v));
+      }
+      dims[k] = static_cast<int64_t>(d);
+    }
+    spec.width = dims[0];
+    spec.height = dims[1];
+  }
   return spec;
 }
 

@@ -22,9 +22,8 @@ export interface ModelConfig {
 /** Sections whose model runs several faces of a frame (landmarks, re-identification). */
 export interface BatchingConfig extends ModelConfig {
   /**
-   * Most faces in one inference. A frame with more faces runs several inferences, concurrently.
-   * Default: 1 on CPU-only device strings (per-face requests measured faster there than batches,
-   * see docs/config.md), 8 elsewhere.
+   * Most faces in one inference (default 16). A frame's n faces run as one inference of batch n;
+   * more faces than this run as several inferences, concurrently (docs/config.md).
    */
   maxBatch?: number;
 }
@@ -34,6 +33,8 @@ export interface DetectorConfig extends ModelConfig {
   confidence?: number;
   /** Smallest face kept, in pixels (the shorter side of the box). */
   minFaceSize?: number;
+  /** Reshape the detector to the frame's aspect ratio (default true) rather than squeeze it to 300x300. */
+  keepAspect?: boolean;
 }
 
 export interface ReidConfig extends BatchingConfig {
@@ -122,7 +123,7 @@ const validateRoot = objectOf({
   modelDir: isString,
   device: isString,
   runtime: objectOf({ libraryPath: isString }),
-  detector: objectOf({ ...modelShape, confidence: numberIn(0, 1), minFaceSize: numberIn(0, 1e5) }),
+  detector: objectOf({ ...modelShape, confidence: numberIn(0, 1), minFaceSize: numberIn(0, 1e5), keepAspect: isBoolean }),
   landmarks: objectOf({ ...modelShape, maxBatch: integerIn(1, 64) }),
   reid: objectOf({ ...modelShape, maxBatch: integerIn(1, 64), antialias: isBoolean }),
   thresholds: objectOf({ verify: numberIn(-1, 1), match: numberIn(-1, 1) }),

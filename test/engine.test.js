@@ -95,6 +95,32 @@ describe('OpenVINO engine', function () {
     batched.close();
   });
 
+  it('reshapes an NCHW input to another image size (imageSize), with the batch; refuses it for other inputs', () => {
+    const detector = modelPath('face-detection-retail-0004');
+    const wide = openvino.compileModel({ xml: detector.xml, imageSize: { width: 544, height: 300 }, batch: 2 });
+    assert.deepEqual(wide.inputs[0].shape, [2, 3, 300, 544]);
+    // A black frame: the SSD still answers in its [1, 1, N, 7] layout, rows ending with image_id -1.
+    const rows = only(wide.createInferRequest().inferSync([new Float32Array(2 * 3 * 300 * 544)]));
+    assert.equal(rows.length % 7, 0);
+    wide.close();
+    for (const [imageSize, pattern] of [
+      [{ width: 0, height: 300 }, /imageSize\.width/],
+      [{ width: 300, height: 1.5 }, /imageSize\.height/],
+      [{ width: 20000, height: 300 }, /imageSize\.width/],
+      ['300x300', /imageSize/],
+    ]) {
+      assert.throws(() => openvino.compileModel({ xml: detector.xml, imageSize }), (e) => /^ERR_/.test(e.code) && pattern.test(e.message));
+    }
+    // A rank-2 input has no height and width: OpenVINO is not asked to guess.
+    const flat = `<?xml version="1.0"?><net name="flat" version="11"><layers>
+<layer id="0" name="x" type="Parameter" version="opset1"><data shape="1,10" element_type="f32"/><output><port id="0" precision="FP32" names="x"><dim>1</dim><dim>10</dim></port></output></layer>
+<layer id="1" name="relu" type="ReLU" version="opset1"><input><port id="0" precision="FP32"><dim>1</dim><dim>10</dim></port></input><output><port id="1" precision="FP32"><dim>1</dim><dim>10</dim></port></output></layer>
+<layer id="2" name="out" type="Result" version="opset1"><input><port id="0" precision="FP32"><dim>1</dim><dim>10</dim></port></input></layer>
+</layers><edges><edge from-layer="0" from-port="0" to-layer="1" to-port="0"/><edge from-layer="1" from-port="1" to-layer="2" to-port="0"/></edges></net>`;
+    assert.equal(openvino.compileModel({ xml: new TextEncoder().encode(flat) }).inputs[0].shape.length, 2);
+    assert.throws(() => openvino.compileModel({ xml: new TextEncoder().encode(flat), imageSize: { width: 8, height: 8 } }), (e) => /not an NCHW image input/.test(e.message) && e instanceof FaceReidError);
+  });
+
   it('reads inputs in place (zero copy), honouring byteOffset', () => {
     const request = model.createInferRequest();
     const buffer = request.inputBuffer('0');

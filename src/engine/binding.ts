@@ -24,6 +24,8 @@ export interface RawCompileSpec {
   device: string;
   config: [string, string][];
   batch?: number;
+  /** [width, height] of every NCHW input. */
+  imageSize?: [number, number];
 }
 
 export type OutputArray =

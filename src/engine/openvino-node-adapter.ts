@@ -147,15 +147,20 @@ class OvNodeModelAdapter implements EngineModel {
   }
 }
 
-/** Reads the IR, sets the batch (dimension 0 of the single input), compiles with openvino-node. */
+/** Reads the IR, sets the batch and image size of the single input, compiles with openvino-node. */
 export async function compileWithOpenvinoNode(options: CompileOptions & { xml: string; bin?: string }): Promise<EngineModel> {
   const ov = loadOpenvinoNode();
   core ??= new ov.Core();
   const model = await core.readModel(options.xml, options.bin);
-  if (options.batch !== undefined) {
-    if (model.inputs.length !== 1) throw new FaceReidError('engine openvino-node sets the batch of single-input models only', 'INPUT_MISMATCH');
-    const shape = model.inputs[0].getShape();
-    model.reshape(`[${[options.batch, ...shape.slice(1)].join(',')}]`);
+  if (options.batch !== undefined || options.imageSize !== undefined) {
+    if (model.inputs.length !== 1) throw new FaceReidError('engine openvino-node reshapes single-input models only', 'INPUT_MISMATCH');
+    const shape = [...model.inputs[0].getShape()];
+    if (options.batch !== undefined) shape[0] = options.batch;
+    if (options.imageSize !== undefined) {
+      if (shape.length !== 4) throw new FaceReidError('engine openvino-node: imageSize needs an NCHW (rank 4) input', 'INPUT_MISMATCH');
+      [shape[2], shape[3]] = [options.imageSize.height, options.imageSize.width];
+    }
+    model.reshape(`[${shape.join(',')}]`);
   }
   const device = options.device ?? 'CPU';
   const config: Record<string, string> = {};

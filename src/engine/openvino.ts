@@ -14,12 +14,14 @@ export interface CompileOptions {
   config?: Record<string, string | number | boolean>;
   /** Sets dimension 0 of every input before compiling. */
   batch?: number;
+  /** Sets the height and width (dimensions 2 and 3) of every NCHW input before compiling. */
+  imageSize?: { width: number; height: number };
   runtime?: RuntimeOptions;
 }
 
 function toSpec(opts: CompileOptions): RawCompileSpec {
   if (typeof opts !== 'object' || opts === null) throw invalidType('an object', 'options', opts);
-  const { xml, bin, device = 'CPU', config = {}, batch } = opts;
+  const { xml, bin, device = 'CPU', config = {}, batch, imageSize } = opts;
   const fromBytes = xml instanceof Uint8Array;
   if (!fromBytes && (typeof xml !== 'string' || xml === '')) throw invalidType('a path or a Uint8Array', 'xml', xml);
   if (bin !== undefined) {
@@ -38,7 +40,16 @@ function toSpec(opts: CompileOptions): RawCompileSpec {
   if (batch !== undefined && (!Number.isInteger(batch) || batch < 1 || batch > 65536)) {
     throw outOfRange('an integer from 1 to 65536', 'batch', batch);
   }
-  return { xml, bin, device, config: pairs, batch };
+  let size: [number, number] | undefined;
+  if (imageSize !== undefined) {
+    if (typeof imageSize !== 'object' || imageSize === null) throw invalidType('an object { width, height }', 'imageSize', imageSize);
+    for (const key of ['width', 'height'] as const) {
+      const v = imageSize[key];
+      if (!Number.isInteger(v) || v < 1 || v > 16384) throw outOfRange('an integer from 1 to 16384', `imageSize.${key}`, v);
+    }
+    size = [imageSize.width, imageSize.height];
+  }
+  return { xml, bin, device, config: pairs, batch, imageSize: size };
 }
 
 /** Entry point of the engine: runtime facts and model compilation. */

@@ -1,14 +1,16 @@
 /**
- * One IR compiled for a few batch sizes (1, 2, 4, ... up to a cap), each on demand. A call with
- * n items takes the smallest compiled batch that holds them (unused slots are zero-filled), so a
- * frame's faces go through one inference without recompiling for every face count.
+ * One IR compiled for every batch size a caller needs (1 .. a cap), each on first use. A frame's n
+ * faces go through one inference of exactly batch n: on the CPU one batch-5 inference costs about
+ * 15-25% less than five batch-1 inferences under the LATENCY hint, while padding 5 to 8 costs more
+ * than it saves (bench/batch.js). A batch size not compiled yet is compiled in the background and
+ * the items meanwhile go through the sizes that are ready, so no frame waits for a compile.
  */
 import { type RuntimeOptions } from '../engine';
 import { compileWith, type EngineInferRequest, type EngineModel, type EngineName } from '../engine/surface';
 import { RequestPool } from '../engine/request-pool';
 import type { OpenVinoProperties, Precision } from '../config';
 import { resolveModel, type ModelName } from '../models';
-import { FaceReidError } from '../errors';
+import { FaceReidError, invalidType, outOfRange } from '../errors';
 
 export interface BatchedModelOptions {
   xml: string;
@@ -17,6 +19,8 @@ export interface BatchedModelOptions {
   config?: OpenVinoProperties;
   runtime?: RuntimeOptions;
   maxBatch?: number;
+  /** NCHW input height and width to compile for (default: the IR's own). */
+  imageSize?: { width: number; height: number };
   /** Engine to compile with (default 'c-api'). */
   engine?: EngineName;
 }
@@ -32,15 +36,22 @@ interface Variant {
   outputName: string;
 }
 
+/** `fill(input, start, length)` writes items start .. start+length-1 into slots 0 .. length-1. */
+export type BatchFill = (input: Float32Array, start: number, length: number) => void | Promise<void>;
+
+export const DEFAULT_MAX_BATCH = 16;
+
 export class BatchedModel {
   readonly #options: BatchedModelOptions;
   readonly #variants = new Map<number, Promise<Variant>>();
+  /** Batch sizes whose compile has finished: the ones runAll may plan with right away. */
+  readonly #ready = new Set<number>();
   readonly maxBatch: number;
   #closed = false;
 
   constructor(options: BatchedModelOptions) {
     this.#options = options;
-    this.maxBatch = options.maxBatch ?? BatchedModel.defaultMaxBatch(options.device);
+    this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
   }
 
   /** Compiles batch 1 now so that configuration mistakes surface at create time. */
@@ -48,37 +59,71 @@ export class BatchedModel {
     return (await this.#variant(1)).model;
   }
 
-  /**
-   * The default largest batch for a device string: 1 when only the CPU is named. Measured on
-   * face-reidentification-retail-0095 (2-core x86, FP16): batch 1 1.8 ms/face, batch 4 2.0-2.3,
-   * batch 8 4.4-5.6 ms/face (activations leave the cache), so per-face requests win there.
-   */
-  static defaultMaxBatch(device: string): number {
-    const names = device.replace(/^(AUTO|MULTI|HETERO):/, '').split(',').map((d) => d.trim().split('.')[0]);
-    return names.every((d) => d === 'CPU') ? 1 : 8;
-  }
-
-  static batchFor(n: number, maxBatch: number): number {
-    let batch = 1;
-    while (batch < n && batch < maxBatch) batch *= 2;
-    return Math.min(batch, maxBatch);
+  /** Compiles these batch sizes now (say, the face counts a camera usually sees) rather than on first use. */
+  async prepare(batches: readonly number[]): Promise<void> {
+    if (!Array.isArray(batches)) throw invalidType('an array of batch sizes', 'batches', batches);
+    for (const n of batches) this.#checkBatch(n, 'batches[]');
+    await Promise.all(batches.map((n) => this.#variant(n)));
   }
 
   /**
-   * Runs `n` items (n <= maxBatch): `fill(input, batch)` writes the items into the batch input
-   * (slots n..batch-1 are zeroed first; it may be async, e.g. a kernel on the libuv pool), and
-   * the first output comes back as a fresh copy.
+   * Runs `n` items (1 <= n <= maxBatch) as one inference of batch n, compiling that batch first if
+   * needed: `fill` writes the items (it may be async, e.g. a kernel on the libuv pool), and the
+   * first output comes back as a fresh copy.
    */
   async run(n: number, fill: (input: Float32Array, batch: number) => void | Promise<void>): Promise<{ output: Float32Array; batch: number }> {
-    const batch = BatchedModel.batchFor(n, this.maxBatch);
-    const variant = await this.#variant(batch);
+    this.#checkBatch(n, 'n');
+    const variant = await this.#variant(n);
     return variant.pool.use(async (slot) => {
-      const perItem = slot.input.length / batch;
-      slot.input.fill(0, n * perItem);
-      await fill(slot.input, batch);
+      await fill(slot.input, n);
       const outputs = await slot.request.infer();
-      return { output: outputs[variant.outputName] as Float32Array, batch };
+      return { output: outputs[variant.outputName] as Float32Array, batch: n };
     });
+  }
+
+  #checkBatch(n: unknown, name: string): void {
+    if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > this.maxBatch) throw outOfRange(`an integer from 1 to ${this.maxBatch}`, name, n);
+  }
+
+  /**
+   * Runs `count` items in as few inferences as the compiled batch sizes allow, all issued at once
+   * (free infer requests overlap them), and returns the first output of every item, in order, in
+   * one array.
+   */
+  async runAll(count: number, fill: BatchFill): Promise<Float32Array> {
+    if (!Number.isSafeInteger(count) || count < 0) throw outOfRange('a whole number', 'count', count);
+    if (typeof fill !== 'function') throw invalidType('a function', 'fill', fill);
+    if (count === 0) return new Float32Array(0);
+    const chunks = this.#plan(count);
+    const outputs = await Promise.all(chunks.map(({ start, length }) => this.run(length, (input) => fill(input, start, length))));
+    const total = outputs.reduce((sum, o) => sum + o.output.length, 0);
+    if (outputs.length === 1) return outputs[0].output;
+    const all = new Float32Array(total);
+    let offset = 0;
+    for (const { output } of outputs) {
+      all.set(output, offset);
+      offset += output.length;
+    }
+    return all;
+  }
+
+  /**
+   * Chunks of at most maxBatch items, each of a batch size that is compiled already; a wanted
+   * size that is not starts compiling now for the next frames.
+   */
+  #plan(count: number): { start: number; length: number }[] {
+    const chunks: { start: number; length: number }[] = [];
+    for (let start = 0; start < count; ) {
+      const wanted = Math.min(count - start, this.maxBatch);
+      let length = wanted;
+      if (!this.#ready.has(wanted)) {
+        this.#variant(wanted).catch(() => {}); // a failure surfaces when a run needs that size
+        while (length > 1 && !this.#ready.has(length)) length--;
+      }
+      chunks.push({ start, length });
+      start += length;
+    }
+    return chunks;
   }
 
   #variant(batch: number): Promise<Variant> {
@@ -88,14 +133,17 @@ export class BatchedModel {
       variant = this.#compile(batch);
       this.#variants.set(batch, variant);
       // A failed compile must not poison later calls.
-      variant.catch(() => this.#variants.delete(batch));
+      variant.then(
+        () => this.#ready.add(batch),
+        () => this.#variants.delete(batch),
+      );
     }
     return variant;
   }
 
   async #compile(batch: number): Promise<Variant> {
     const o = this.#options;
-    const model = await compileWith(o.engine ?? 'c-api', { xml: o.xml, bin: o.bin, device: o.device, config: o.config, runtime: o.runtime, batch });
+    const model = await compileWith(o.engine ?? 'c-api', { xml: o.xml, bin: o.bin, device: o.device, config: o.config, runtime: o.runtime, batch, imageSize: o.imageSize });
     if (this.#closed) {
       model.close();
       throw new FaceReidError('The model was closed while it compiled', 'CLOSED');
@@ -119,6 +167,7 @@ export class BatchedModel {
       v.value.model.close();
     }
     this.#variants.clear();
+    this.#ready.clear();
   }
 }
 
@@ -135,18 +184,32 @@ export interface ModelSource {
 
 /**
  * Resolves (and verifies) an Open Model Zoo model, wraps it for batching with the LATENCY hint
- * unless the section says otherwise (largest batch: `maxBatch`, else the device's default), and
- * compiles batch 1 so that mistakes surface at create time.
+ * unless the section says otherwise (largest batch: `maxBatch`, else the default), and compiles
+ * batch 1 so that mistakes surface at create time.
  */
 export async function loadBatchedModel(name: ModelName, source: ModelSource, maxBatch?: number): Promise<{ model: BatchedModel; device: string }> {
-  const files = await resolveModel(name, source.precision ?? 'FP16', { modelDir: source.modelDir, verify: source.verifyModel });
+  return openBatchedModel(await resolveModelFiles(name, source), source, { maxBatch });
+}
+
+export function resolveModelFiles(name: ModelName, source: ModelSource): Promise<{ xml: string; bin: string }> {
+  return resolveModel(name, source.precision ?? 'FP16', { modelDir: source.modelDir, verify: source.verifyModel });
+}
+
+/** `loadBatchedModel` on files already resolved, optionally reshaped to another NCHW image size. */
+export async function openBatchedModel(
+  files: { xml: string; bin: string },
+  source: ModelSource,
+  shape: { maxBatch?: number; imageSize?: { width: number; height: number } } = {},
+): Promise<{ model: BatchedModel; device: string }> {
   const model = new BatchedModel({
-    ...files,
+    xml: files.xml,
+    bin: files.bin,
     device: source.device ?? 'CPU',
     config: { PERFORMANCE_HINT: 'LATENCY', ...source.config },
     runtime: source.runtime,
     engine: source.engine,
-    maxBatch,
+    maxBatch: shape.maxBatch,
+    imageSize: shape.imageSize,
   });
   try {
     return { model, device: (await model.warm()).device };

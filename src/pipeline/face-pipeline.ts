@@ -107,22 +107,15 @@ export class FacePipeline {
   }
 
   /**
-   * Every face warped straight from the frame into the re-identification input; faces beyond
-   * maxBatch go as further inferences, all issued at once so that free requests overlap them.
+   * Every face warped straight from the frame into the re-identification input, the frame's faces
+   * in one inference (more than maxBatch: further inferences, issued together).
    */
   async #embed(raw: RawImage, points: Float64Array[]): Promise<Float32Array[]> {
-    const chunks: Float64Array[][] = [];
-    for (let start = 0; start < points.length; start += this.#reid.maxBatch) chunks.push(points.slice(start, start + this.#reid.maxBatch));
-    const perChunk = await Promise.all(
-      chunks.map(async (chunk) => {
-        // The warp runs on the libuv pool: the JS thread stays free to dispatch other work.
-        const { output } = await this.#reid.run(chunk.length, async (input) => {
-          await alignFacesAsync(raw, chunk, input, { size: REID_INPUT_SIZE, antialias: this.#antialias });
-        });
-        return chunk.map((_, i) => l2NormaliseInPlace(output.slice(i * EMBEDDING_SIZE, (i + 1) * EMBEDDING_SIZE)));
-      }),
+    // The warp runs on the libuv pool: the JS thread stays free to dispatch other work.
+    const output = await this.#reid.runAll(points.length, (input, start, length) =>
+      alignFacesAsync(raw, points.slice(start, start + length), input, { size: REID_INPUT_SIZE, antialias: this.#antialias }).then(() => undefined),
     );
-    return perChunk.flat();
+    return points.map((_, i) => l2NormaliseInPlace(output.slice(i * EMBEDDING_SIZE, (i + 1) * EMBEDDING_SIZE)));
   }
 
   /**

@@ -36,26 +36,16 @@ export class LandmarksRegressor {
 
   static async create(config: BatchingConfig & ModelSource = {}): Promise<LandmarksRegressor> {
     // The 48x48 model is cheap: one batch per frame (up to 16 faces) whatever the device.
-    const { model, device } = await loadBatchedModel(LANDMARKS_MODEL, config, config.maxBatch ?? 16);
+    const { model, device } = await loadBatchedModel(LANDMARKS_MODEL, config, config.maxBatch);
     return new LandmarksRegressor(model, device);
   }
 
   /** Five [x, y] points per box, in frame pixels (Float64Array(10) each). */
   async locate(image: RawImage, boxes: readonly Box[]): Promise<Float64Array[]> {
-    const chunks: Box[][] = [];
-    for (let start = 0; start < boxes.length; start += this.#model.maxBatch) chunks.push(boxes.slice(start, start + this.#model.maxBatch));
-    // Chunks go concurrently: with several infer requests (THROUGHPUT) they overlap.
-    const perChunk = await Promise.all(chunks.map((chunk) => this.#locateChunk(image, chunk)));
-    return perChunk.flat();
-  }
-
-  async #locateChunk(image: RawImage, chunk: readonly Box[]): Promise<Float64Array[]> {
-    const rois = chunk.map((b) => landmarkRoi(b, image.width, image.height));
-    const { output } = await this.#model.run(chunk.length, (input) => {
-      rois.forEach((roi, index) => resizeInto(image, input, { width: INPUT_SIZE, height: INPUT_SIZE, index, roi }));
+    const rois = boxes.map((b) => landmarkRoi(b, image.width, image.height));
+    const output = await this.#model.runAll(rois.length, (input, start, length) => {
+      for (let slot = 0; slot < length; slot++) resizeInto(image, input, { width: INPUT_SIZE, height: INPUT_SIZE, index: slot, roi: rois[start + slot] });
     });
-    // The outputs are normalised to the crop the model saw (the integer ROI resized to 48x48),
-    // so they map back through that crop, not through the unrounded enlarged box.
     return rois.map((roi, i) => {
       const points = new Float64Array(10);
       for (let k = 0; k < 5; k++) {

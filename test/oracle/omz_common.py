@@ -37,14 +37,30 @@ def align_bgr(image_bgr, landmarks, size=128):
     return crop.transpose(2, 0, 1).astype(np.float32)
 
 
-def compile_model(model_dir, model, precision, device='CPU', config=None, batch=None):
+def compile_model(model_dir, model, precision, device='CPU', config=None, batch=None, image_size=None):
+    """image_size (width, height): the NCHW input reshaped to it, as the Open Model Zoo demo's
+    -fd_iw/-fd_ih options reshape its face detector."""
     core = ov.Core()
     m = core.read_model(f'{model_dir}/{model}/{precision}/{model}.xml')
-    if batch:
+    if batch or image_size:
         shape = m.input(0).get_partial_shape()
-        shape[0] = batch
+        if batch:
+            shape[0] = batch
+        if image_size:
+            shape[2], shape[3] = image_size[1], image_size[0]
         m.reshape({m.input(0).get_any_name(): shape})
     return core.compile_model(m, device, config or {})
+
+
+def detector_input_size(width, height, keep_aspect=True):
+    """The detector input FacePipeline uses (docs/config.md, detector.keepAspect): 300x300, or the
+    short side 300 and the long side 300 times the aspect ratio rounded to a multiple of 32, kept
+    within [300, 608]."""
+    if not keep_aspect:
+        return 300, 300
+    long_side = int(round(300.0 * max(width, height) / min(width, height) / 32.0)) * 32
+    long_side = min(608, max(300, long_side))
+    return (long_side, 300) if width >= height else (300, long_side)
 
 
 def l2_normalise(v):

@@ -1,6 +1,6 @@
 """The Open Model Zoo face_recognition_demo pipeline in Python (OpenVINO Python API + OpenCV),
 the reference for FacePipeline. Reads JSON on stdin:
-  {"modelDir", "images": [paths], "confidence": 0.6, "roiScale": 1.15,
+  {"modelDir", "images": [paths], "confidence": 0.6, "roiScale": 1.15, "keepAspect": true,
    "precisions": {"detector", "landmarks", "reid"}, "alignment": "direct"|"demo",
    "landmarkMapping": "demo"|"crop", "resize": "uint8"|"float"}
 Images are paths (cv2.imread) or {"raw": path, "width", "height"}: packed BGR uint8 pixels, so the
@@ -16,7 +16,7 @@ import sys
 import cv2
 import numpy as np
 
-from omz_common import REFERENCE_LANDMARKS, align_bgr, compile_model, l2_normalise, procrustes
+from omz_common import REFERENCE_LANDMARKS, align_bgr, compile_model, detector_input_size, l2_normalise, procrustes
 
 DETECTOR = 'face-detection-retail-0004'
 LANDMARKS = 'landmarks-regression-retail-0009'
@@ -54,9 +54,23 @@ def enlarged_roi(row, w, h, roi_scale):
     return np.clip(position, [0, 0], [w, h]), np.clip(size, [0, 0], [w, h])
 
 
-def detect(compiled, frame, confidence, roi_scale):
+class Detectors:
+    """The face detector compiled for each input size it is asked for (the demo's -fd_iw/-fd_ih)."""
+
+    def __init__(self, model_dir, precision, config, keep_aspect=True):
+        self.args, self.keep_aspect, self.compiled = (model_dir, DETECTOR, precision, 'CPU', config), keep_aspect, {}
+
+    def for_frame(self, frame):
+        size = detector_input_size(frame.shape[1], frame.shape[0], self.keep_aspect)
+        if size not in self.compiled:
+            self.compiled[size] = compile_model(*self.args, image_size=size)
+        return self.compiled[size], size
+
+
+def detect(detectors, frame, confidence, roi_scale):
     h, w = frame.shape[:2]
-    out = compiled(to_planes(frame, 300, 300)[None])[compiled.output(0)].reshape(-1, 7)
+    compiled, (iw, ih) = detectors.for_frame(frame)
+    out = compiled(to_planes(frame, iw, ih)[None])[compiled.output(0)].reshape(-1, 7)
     faces = []
     for row in out:
         if row[0] < 0 or row[2] < confidence:
@@ -115,7 +129,7 @@ def main():
     RESIZE['mode'] = job.get('resize', 'uint8')
     precisions = {'detector': 'FP16', 'landmarks': 'FP16', 'reid': 'FP16', **job.get('precisions', {})}
     hint = {'PERFORMANCE_HINT': 'LATENCY'}
-    detector = compile_model(job['modelDir'], DETECTOR, precisions['detector'], 'CPU', hint)
+    detector = Detectors(job['modelDir'], precisions['detector'], hint, job.get('keepAspect', True))
     landmarker = compile_model(job['modelDir'], LANDMARKS, precisions['landmarks'], 'CPU', hint)
     reid = compile_model(job['modelDir'], REID, precisions['reid'], 'CPU', hint)
     results = []

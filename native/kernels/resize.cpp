@@ -72,18 +72,17 @@ void Resize(const ImageView& img, const Rect& roi, int dstW, int dstH, const Pla
   const AxisTable xt = MakeAxis(roi.width, dstW, L::channels);
   const AxisTable yt = MakeAxis(roi.height, dstH, 1);
   const std::size_t originOffset = static_cast<std::size_t>(roi.x) * L::channels;
-  // The SIMD blend loads 4 bytes at each tap: allowed when the last tap's 4 bytes are in
-  // the buffer (not for the final bytes of the image) and offsets fit in int32.
+  // The SIMD blend reads up to 8 bytes at a tap and stops before reads that would leave the
+  // buffer (the final pixels of the image); offsets must fit in int32.
   const bool simd = simd::Avx2Available() && static_cast<std::uint64_t>(roi.width) * L::channels + 8 < (1u << 31);
-  const std::size_t lastTapEnd = originOffset + static_cast<std::size_t>(xt.i1.back()) + 4;
 
   auto blend = [&](int r, RowPlanes& dst) {
     const std::size_t rowOffset = static_cast<std::size_t>(roi.y + r) * img.stride;
     const std::uint8_t* row = img.data + rowOffset + originOffset;
     int done = 0;
-    if (simd && rowOffset + lastTapEnd <= img.byteLength) {
-      done = simd::BlendRowAvx2(img.order, row, xt.i0.data(), xt.i1.data(), xt.w.data(), dstW, dst.b.data(),
-                                dst.g.data(), dst.r.data());
+    if (simd) {
+      done = simd::BlendRowAvx2(img.order, row, img.byteLength - (rowOffset + originOffset), xt.i0.data(), xt.i1.data(),
+                                xt.w.data(), dstW, dst.b.data(), dst.g.data(), dst.r.data());
     }
     BlendRowScalar<L>(row, xt, done, dst);
     dst.source = r;

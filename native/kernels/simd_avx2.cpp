@@ -1,5 +1,7 @@
 #include "kernels/simd_avx2.hpp"
 
+#include <cstring>
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define FACE_REID_HAVE_AVX2 1
 #include <immintrin.h>
@@ -296,19 +298,43 @@ int WarpWide(const ImageView& img, double bx, double by, double ax, double ay, i
   return wide + WarpRun<C, OB, OG, OR>(img, bx, by, ax, ay, lo + wide, hi, ob, og, orr);
 }
 
-template <int OB, int OG, int OR>
-__attribute__((target("avx2,fma"))) int BlendRun(const std::uint8_t* row, const std::int32_t* o0,
-                                                 const std::int32_t* o1, const float* w, int n, float* b, float* g,
-                                                 float* r) {
+// Gray: the two taps of eight outputs by gathers (4 bytes read at each tap).
+__attribute__((target("avx2,fma"))) int BlendRunGray(const std::uint8_t* row, std::size_t available, const std::int32_t* o0,
+                                                    const std::int32_t* o1, const float* w, int n, float* out) {
   const auto* base = reinterpret_cast<const int*>(row);
   int i = 0;
-  for (; i + 8 <= n; i += 8) {
+  for (; i + 8 <= n && static_cast<std::size_t>(o1[i + 7]) + 4 <= available; i += 8) {
     const __m256i a = _mm256_i32gather_epi32(base, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(o0 + i)), 1);
     const __m256i c = _mm256_i32gather_epi32(base, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(o1 + i)), 1);
-    const __m256 t = _mm256_loadu_ps(w + i);
-    _mm256_storeu_ps(b + i, Lerp(Channel<OB>(a), Channel<OB>(c), t));
-    _mm256_storeu_ps(g + i, Lerp(Channel<OG>(a), Channel<OG>(c), t));
-    _mm256_storeu_ps(r + i, Lerp(Channel<OR>(a), Channel<OR>(c), t));
+    _mm256_storeu_ps(out + i, Lerp(Channel<0>(a), Channel<0>(c), _mm256_loadu_ps(w + i)));
+  }
+  return i;
+}
+
+// Colour (C = 3 or 4 bytes a pixel): one 8-byte load per output holds both taps, the pixel at
+// o0 and its right neighbour (o1 is o0 + C, or the weight is 0 at a clamped edge, where the
+// neighbour's value is multiplied by 0). Plain loads, unlike gathers, let the core overlap cache
+// misses: on a 1920x1080 frame not in cache, the 544x300 resize took 0.95 ms with gathers.
+template <int C>
+AVX2_FN __m128 BlendPixel(const std::uint8_t* at, float w) {
+  const __m128i both = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(at));
+  const __m128 p = _mm_cvtepi32_ps(_mm_cvtepu8_epi32(both));
+  const __m128 q = _mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_srli_si128(both, C)));
+  return _mm_fmadd_ps(_mm_set1_ps(w), _mm_sub_ps(q, p), p);  // lanes: bytes 0..3 of the pixel
+}
+
+template <int C, int OB, int OG, int OR>
+__attribute__((target("avx2,fma"))) int BlendRunColour(const std::uint8_t* row, std::size_t available, const std::int32_t* o0,
+                                                      const float* w, int n, float* b, float* g, float* r) {
+  int i = 0;
+  for (; i + 4 <= n && static_cast<std::size_t>(o0[i + 3]) + 8 <= available; i += 4) {
+    __m128 v0 = BlendPixel<C>(row + o0[i], w[i]), v1 = BlendPixel<C>(row + o0[i + 1], w[i + 1]);
+    __m128 v2 = BlendPixel<C>(row + o0[i + 2], w[i + 2]), v3 = BlendPixel<C>(row + o0[i + 3], w[i + 3]);
+    _MM_TRANSPOSE4_PS(v0, v1, v2, v3);  // now v<c> holds byte c of the four pixels
+    const __m128 lanes[4] = {v0, v1, v2, v3};
+    _mm_storeu_ps(b + i, lanes[OB]);
+    _mm_storeu_ps(g + i, lanes[OG]);
+    _mm_storeu_ps(r + i, lanes[OR]);
   }
   return i;
 }
@@ -327,14 +353,19 @@ int WarpInteriorAvx2(const ImageView& img, double bx, double by, double ax, doub
   return 0;
 }
 
-int BlendRowAvx2(PixelOrder order, const std::uint8_t* row, const std::int32_t* o0, const std::int32_t* o1,
-                 const float* w, int n, float* b, float* g, float* r) {
+int BlendRowAvx2(PixelOrder order, const std::uint8_t* row, std::size_t available, const std::int32_t* o0,
+                 const std::int32_t* o1, const float* w, int n, float* b, float* g, float* r) {
   switch (order) {
-    case PixelOrder::Gray: return BlendRun<0, 0, 0>(row, o0, o1, w, n, b, g, r);
-    case PixelOrder::Rgb:
-    case PixelOrder::Rgba: return BlendRun<2, 1, 0>(row, o0, o1, w, n, b, g, r);
-    case PixelOrder::Bgr:
-    case PixelOrder::Bgra: return BlendRun<0, 1, 2>(row, o0, o1, w, n, b, g, r);
+    case PixelOrder::Gray: {
+      const int done = BlendRunGray(row, available, o0, o1, w, n, b);
+      std::memcpy(g, b, sizeof(float) * static_cast<std::size_t>(done));
+      std::memcpy(r, b, sizeof(float) * static_cast<std::size_t>(done));
+      return done;
+    }
+    case PixelOrder::Rgb: return BlendRunColour<3, 2, 1, 0>(row, available, o0, w, n, b, g, r);
+    case PixelOrder::Bgr: return BlendRunColour<3, 0, 1, 2>(row, available, o0, w, n, b, g, r);
+    case PixelOrder::Rgba: return BlendRunColour<4, 2, 1, 0>(row, available, o0, w, n, b, g, r);
+    case PixelOrder::Bgra: return BlendRunColour<4, 0, 1, 2>(row, available, o0, w, n, b, g, r);
   }
   return 0;
 }
@@ -343,8 +374,8 @@ int BlendRowAvx2(PixelOrder order, const std::uint8_t* row, const std::int32_t* 
 
 bool Avx2Available() { return false; }
 int WarpInteriorAvx2(const ImageView&, double, double, double, double, int, int, float*, float*, float*) { return 0; }
-int BlendRowAvx2(PixelOrder, const std::uint8_t*, const std::int32_t*, const std::int32_t*, const float*, int, float*,
-                 float*, float*) {
+int BlendRowAvx2(PixelOrder, const std::uint8_t*, std::size_t, const std::int32_t*, const std::int32_t*, const float*, int,
+                 float*, float*, float*) {
   return 0;
 }
 

@@ -21,9 +21,11 @@ int WarpInteriorAvx2(const ImageView& img, double bx, double by, double ax, doub
                      float* og, float* orr);
 
 // Horizontal pass of the resize over one source row: dst[i] = lerp(row[o0[i]], row[o1[i]], w[i])
-// per channel, for i in [0, n). o0/o1 are byte offsets of pixels in the row; 4 bytes are
-// read at each (the caller checks that is inside the buffer). Returns pixels done.
-int BlendRowAvx2(PixelOrder order, const std::uint8_t* row, const std::int32_t* o0, const std::int32_t* o1,
-                 const float* w, int n, float* b, float* g, float* r);
+// per channel, for i in [0, n), where o1[i] is o0[i] plus one pixel or w[i] is 0. o0/o1 are byte
+// offsets of pixels in the row and `available` the bytes readable from `row` on: up to 8 bytes
+// are read at a tap, and outputs whose reads would pass the end are left to the caller.
+// Returns how many outputs (from 0) were done.
+int BlendRowAvx2(PixelOrder order, const std::uint8_t* row, std::size_t available, const std::int32_t* o0,
+                 const std::int32_t* o1, const float* w, int n, float* b, float* g, float* r);
 
 }  // namespace kernels::simd

@@ -354,3 +354,16 @@ describe('parseDetections (SSD rows)', () => {
     assert.equal(parseDetections(rows, 200, 100, 0.6, 30).length, 1); // minFaceSize on the shorter side
   });
 });
+
+describe('detectorInputSize (the detector keeps the frame aspect ratio)', () => {
+  const { detectorInputSize } = require('../dist/pipeline');
+  it('short side 300, long side the aspect ratio times 300 in steps of 32 within [300, 608]; 300x300 when keepAspect is false', () => {
+    assert.deepEqual(detectorInputSize(1920, 1080), { width: 544, height: 300 }); // 533.3 -> 544
+    assert.deepEqual(detectorInputSize(1080, 1920), { width: 300, height: 544 });
+    assert.deepEqual(detectorInputSize(1920, 1367), { width: 416, height: 300 }); // 421.3 -> 416
+    assert.deepEqual(detectorInputSize(250, 250), { width: 300, height: 300 });
+    assert.deepEqual(detectorInputSize(310, 300), { width: 320, height: 300 }); // 310 rounds to 10 x 32
+    assert.deepEqual(detectorInputSize(8000, 100), { width: 608, height: 300 }); // panoramas are squeezed past 2:1
+    assert.deepEqual(detectorInputSize(1920, 1080, false), { width: 300, height: 300 });
+  });
+});

@@ -1,8 +1,8 @@
 /**
  * One IR compiled for every batch size a caller needs (1 .. a cap), each on first use. A frame's n
- * faces go through one inference of exactly batch n: on the CPU one batch-5 inference costs about
- * 15-25% less than five batch-1 inferences under the LATENCY hint, while padding 5 to 8 costs more
- * than it saves (bench/batch.js). A batch size not compiled yet is compiled in the background and
+ * faces go through one inference of exactly batch n: on the CPU one batch-5 inference of the
+ * re-identification model costs about 13% less than five batch-1 inferences under the LATENCY hint,
+ * while padding 5 to 8 would cost 40% more (bench/batch.js, docs/config.md). A batch size not compiled yet is compiled in the background and
  * the items meanwhile go through the sizes that are ready, so no frame waits for a compile.
  */
 import { type RuntimeOptions } from '../engine';
@@ -149,9 +149,11 @@ export class BatchedModel {
       throw new FaceReidError('The model was closed while it compiled', 'CLOSED');
     }
     const slots: Slot[] = [];
-    // As many requests as OpenVINO finds optimal: more (tried x4 under THROUGHPUT) only queued
-    // work without adding frames per second.
-    for (let i = 0; i < Math.max(1, model.optimalInferRequests); i++) {
+    // One request more than OpenVINO finds optimal: a request is held while its input is filled
+    // (the frame resize or the warps, off the JS thread), and the spare one lets that overlap the
+    // others' inference. Under THROUGHPUT with 4 frames in flight it raised frames/s by about 3%;
+    // more spares (tried 2 and x4) only queued work.
+    for (let i = 0; i < Math.max(1, model.optimalInferRequests) + 1; i++) {
       const request = model.createInferRequest();
       slots.push({ request, input: request.inputBuffer(0) });
     }

@@ -74,7 +74,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     // A group photo from pictures the gallery has never seen: each enrolled person's third one, and the stranger.
     const tiles = [...enrolled.map((p) => p.pictures[2]), stranger.pictures[0]];
-    // A near-square grid: the detector squeezes any frame into 300x300, so a long strip would flatten the faces.
+    // A near-square grid: the detector keeps aspect ratios only up to about 2:1, so a long strip would flatten the faces.
     const tile = 250;
     const columns = Math.ceil(Math.sqrt(tiles.length));
     const rows = Math.ceil(tiles.length / columns);

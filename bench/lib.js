@@ -91,12 +91,20 @@ class PythonOracle {
  * faster) for times and rates, plain value ratio otherwise. `goal` is the requirement in words and
  * `pass` whether this run met it.
  */
-function row({ bench, name, ours, reference, referenceName, unit, better = 'lower', goal, pass, note }) {
-  let ratio;
-  if (typeof ours === 'number' && typeof reference === 'number' && reference !== 0 && ours !== 0) {
+function row({ bench, name, ours, reference, referenceName, unit, better = 'lower', goal, pass, note, ratio: paired }) {
+  // `ratio` given: the median of per-round ratios, for benchmarks whose rounds pair ours with the
+  // reference. On this shared machine the speed drifts between rounds, and a round's two sides see
+  // the same drift, so their ratio is steadier than the ratio of the two overall medians.
+  let ratio = paired;
+  if (ratio === undefined && typeof ours === 'number' && typeof reference === 'number' && reference !== 0 && ours !== 0) {
     ratio = better === 'lower' ? reference / ours : ours / reference;
   }
   return { bench, name, ours, reference, referenceName, unit, better, ratio, goal, pass, note };
 }
 
-module.exports = { median, timeMs, machine, scratch, PythonOracle, row };
+/** Median over rounds of ours[i] vs reference[i], as a speed-up in the sense of `better`. */
+function pairedRatio(ours, reference, better = 'lower') {
+  return median(ours.map((o, i) => (better === 'lower' ? reference[i] / o : o / reference[i])));
+}
+
+module.exports = { median, timeMs, machine, scratch, PythonOracle, row, pairedRatio };

@@ -54,7 +54,7 @@ function renderMarkdown(sections, host, pngName) {
     '',
     'Regenerate with `npm run bench` (FACE_REID_MODELS / FACE_REID_DATA name the models and LFW folders).',
     'Every comparison runs both sides on this machine in the same run, alternating rounds; figures are medians over rounds.',
-    '"ours vs ref" is the speed-up for times and rates (> 1: ours is faster) and the plain ratio for other units.',
+    '"ours vs ref" is the speed-up for times and rates (> 1: ours is faster) and the plain ratio for other units; where rounds pair ours with the reference (inference and pipeline rows) it is the median of the per-round ratios, which the machine\'s drift between rounds disturbs less than the ratio of the two medians.',
     '',
     `**Machine:** ${machineLine(host)}`,
     '',
@@ -97,7 +97,7 @@ async function renderChart(rows, host, file) {
   // Speed ratios only; far-off peers (face-api, tens of x) would flatten the parity bars, so the
   // chart stops at CHART_MAX and those rows stay in the table.
   const bars = rows
-    .filter((r) => r.ratio !== undefined && r.ratio <= CHART_MAX && ['ms', 'faces/s', 'µs/face', 'µs/frame', 'ms/face', 'ms/photo'].includes(r.unit))
+    .filter((r) => r.ratio !== undefined && r.ratio <= CHART_MAX && ['ms', 'faces/s', 'frames/s', 'µs/face', 'µs/frame', 'ms/face', 'ms/photo'].includes(r.unit))
     .map((r) => ({ label: shortLabel(r), value: r.ratio, color: r.ratio >= 1 ? '#2ca02c' : '#d62728' }));
   const svg = barChartSvg({
     title: `Speed of ours / reference (> 1 = ours faster), ${host.processor}, ${host.physicalCores} cores`,

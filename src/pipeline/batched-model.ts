@@ -46,6 +46,8 @@ export class BatchedModel {
   readonly #variants = new Map<number, Promise<Variant>>();
   /** Batch sizes whose compile has finished: the ones runAll may plan with right away. */
   readonly #ready = new Set<number>();
+  /** Sizes whose background compile failed: runAll stops asking for them (run(n) still tries). */
+  readonly #unavailable = new Set<number>();
   readonly maxBatch: number;
   #closed = false;
 
@@ -117,7 +119,9 @@ export class BatchedModel {
       const wanted = Math.min(count - start, this.maxBatch);
       let length = wanted;
       if (!this.#ready.has(wanted)) {
-        this.#variant(wanted).catch(() => {}); // a failure surfaces when a run needs that size
+        // A size the device cannot compile is not retried on every frame: the sizes that did
+        // compile keep serving it.
+        if (!this.#unavailable.has(wanted)) this.#variant(wanted).catch(() => this.#unavailable.add(wanted));
         while (length > 1 && !this.#ready.has(length)) length--;
       }
       chunks.push({ start, length });
@@ -170,6 +174,7 @@ export class BatchedModel {
     }
     this.#variants.clear();
     this.#ready.clear();
+    this.#unavailable.clear();
   }
 }
 

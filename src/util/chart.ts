@@ -81,13 +81,15 @@ export interface BarChartOptions {
   unit: string;
   bars: readonly { label: string; value: number; color?: string }[];
   width?: number;
+  /** Width of the label column, in pixels (default 330: about 42 characters at 13 px). */
+  labelWidth?: number;
 }
 
 /** Horizontal bars, one per label, value printed at the bar's end. */
 export function barChartSvg(o: BarChartOptions): string {
   const width = o.width ?? 820;
   const rowHeight = 30;
-  const left = 330;
+  const left = o.labelWidth ?? 330;
   const height = 60 + o.bars.length * rowHeight + 20;
   const max = Math.max(...o.bars.map((b) => b.value), 1e-9);
   const parts = [

@@ -16,7 +16,6 @@ const { FacePipeline, DEFAULT_CONFIDENCE } = require('../dist/pipeline');
 const { modelsDir, projectRoot, pythonExecutable } = require('../test/helpers/env');
 const { median, row } = require('./lib');
 
-
 /** CPU time of this process (all threads) per frame: the cost, whatever else the machine runs. */
 const cpuMs = () => {
   const u = process.cpuUsage();

@@ -231,6 +231,19 @@ describe('FacePipeline on the face-api demo photos', function () {
     await assert.rejects(FacePipeline.create({ modelDir: modelsDir(), reid: { maxBatch: 0 } }), (e) => e.code === 'CONFIG_INVALID' && /reid\.maxBatch/.test(e.message));
   });
 
+  it('frames of other shapes (portrait, 3:1) get a detector input of their own aspect and find the hand-marked faces they hold', async () => {
+    const marks = HAND[5];
+    for (const region of [{ left: 400, top: 100, width: 700, height: 1000 }, { left: 0, top: 150, width: 1920, height: 640 }]) {
+      const crop = await sharp(samplePath(5)).extract(region).png().toBuffer();
+      const faces = await pipeline.analyze(crop);
+      const shifted = faces.map((f) => ({ box: { ...f.box, x: f.box.x + region.left, y: f.box.y + region.top } }));
+      const holds = (m) => m[0] > region.left + 60 && m[0] < region.left + region.width - 60 && m[1] > region.top + 60 && m[1] < region.top + region.height - 60;
+      const inside = marks.filter(holds);
+      const hit = matchToHand(shifted, inside);
+      assert.deepEqual(hit, inside.map(() => 1), `${region.width}x${region.height}: each face it holds found once`);
+    }
+  });
+
   it('minFaceSize drops boxes whose shorter side is smaller', async () => {
     const sized = await FacePipeline.create({ modelDir: modelsDir(), detector: { minFaceSize: 200 } });
     try {

@@ -17,6 +17,7 @@ constexpr double kMaxCoordinate = 1e6;
 
 [[noreturn]] void ThrowType(const Napi::Env& env, const std::string& what, const std::string& name,
                             const Napi::Value& got) {
+  // Only ever called with a failed check: composing the message here is the only allocation.
   throw errors::Type(env, "Expected " + what + " for " + name + " but received " + errors::Describe(got));
 }
 
@@ -37,9 +38,9 @@ kernels::PixelOrder ParseOrder(const Napi::Value& value, int channels) {
   if (value.IsUndefined()) {
     return channels == 1 ? kernels::PixelOrder::Gray : channels == 3 ? kernels::PixelOrder::Rgb : kernels::PixelOrder::Rgba;
   }
-  const std::string oneOf = "one of 'rgb', 'bgr', 'rgba', 'bgra', 'gray'";
+  const char* oneOf = "one of 'rgb', 'bgr', 'rgba', 'bgra', 'gray'";
   if (!value.IsString()) ThrowType(env, oneOf, "image.order", value);
-  const std::string s = value.As<Napi::String>().Utf8Value();
+  const std::string s = value.As<Napi::String>().Utf8Value();  // a valid order fits the string's inline buffer
   kernels::PixelOrder order;
   if (s == "rgb") order = kernels::PixelOrder::Rgb;
   else if (s == "bgr") order = kernels::PixelOrder::Bgr;
@@ -56,19 +57,19 @@ kernels::PixelOrder ParseOrder(const Napi::Value& value, int channels) {
 
 }  // namespace
 
-int ReadInt(const Napi::Value& value, const std::string& name, std::int64_t min, std::int64_t max) {
+int ReadInt(const Napi::Value& value, const char* name, std::int64_t min, std::int64_t max) {
   Napi::Env env = value.Env();
-  const std::string what = "an integer between " + std::to_string(min) + " and " + std::to_string(max);
-  if (!value.IsNumber()) ThrowType(env, what, name, value);
+  auto what = [&] { return "an integer between " + std::to_string(min) + " and " + std::to_string(max); };
+  if (!value.IsNumber()) ThrowType(env, what(), name, value);
   const double d = value.As<Napi::Number>().DoubleValue();
   // Range test in double first: casting NaN or 1e300 to an integer is undefined.
   if (!(d >= static_cast<double>(min) && d <= static_cast<double>(max)) || std::floor(d) != d) {
-    ThrowRange(env, what, name, Num(d));
+    ThrowRange(env, what(), name, Num(d));
   }
   return static_cast<int>(d);
 }
 
-bool ReadBool(const Napi::Value& value, const std::string& name, bool fallback) {
+bool ReadBool(const Napi::Value& value, const char* name, bool fallback) {
   if (value.IsUndefined()) return fallback;
   if (!value.IsBoolean()) ThrowType(value.Env(), "a boolean", name, value);
   return value.As<Napi::Boolean>().Value();
@@ -111,7 +112,7 @@ ImageShape ReadImageShape(const Napi::Value& image) {
 
 kernels::ImageView ResolveImage(const ImageShape& shape) {
   Napi::Env env = shape.data.Env();
-  const std::string what = "a Uint8Array, Uint8ClampedArray or Buffer";
+  const char* what = "a Uint8Array, Uint8ClampedArray or Buffer";
   if (!shape.data.IsTypedArray()) ThrowType(env, what, "image.data", shape.data);
   Napi::TypedArray ta = shape.data.As<Napi::TypedArray>();
   const napi_typedarray_type type = ta.TypedArrayType();
@@ -136,27 +137,29 @@ kernels::ImageView ResolveImage(const ImageShape& shape) {
   return view;
 }
 
-std::vector<double> ReadCoordinates(const Napi::Value& value, const std::string& name, std::size_t count,
-                                    std::size_t multiple, std::size_t maxCount) {
+void ReadCoordinates(const Napi::Value& value, const char* name, std::size_t count, Coordinates& out,
+                     std::size_t multiple, std::size_t maxCount) {
   Napi::Env env = value.Env();
-  const std::string what = count ? std::to_string(count) + " numbers (x, y pairs)"
-                                 : "a multiple of " + std::to_string(multiple) + " numbers";
+  const char* kinds = "an Array, Float32Array or Float64Array";
   std::size_t length = 0;
   bool typed = false;
   if (value.IsTypedArray()) {
     const napi_typedarray_type t = value.As<Napi::TypedArray>().TypedArrayType();
-    if (t != napi_float64_array && t != napi_float32_array) ThrowType(env, "an Array, Float32Array or Float64Array", name, value);
+    if (t != napi_float64_array && t != napi_float32_array) ThrowType(env, kinds, name, value);
     length = value.As<Napi::TypedArray>().ElementLength();
     typed = true;
   } else if (value.IsArray()) {
     length = value.As<Napi::Array>().Length();
   } else {
-    ThrowType(env, "an Array, Float32Array or Float64Array", name, value);
+    ThrowType(env, kinds, name, value);
   }
   const bool ok = count ? length == count : (length % multiple == 0 && length <= maxCount);
-  if (!ok) ThrowRange(env, what, name, "length " + std::to_string(length));
+  if (!ok) {
+    ThrowRange(env, count ? std::to_string(count) + " numbers (x, y pairs)" : "a multiple of " + std::to_string(multiple) + " numbers",
+               name, "length " + std::to_string(length));
+  }
 
-  std::vector<double> out(length);
+  out.resize(length);
   if (typed) {
     // Copied right away: nothing runs between the length read and this copy.
     if (value.As<Napi::TypedArray>().TypedArrayType() == napi_float64_array) {
@@ -170,19 +173,18 @@ std::vector<double> ReadCoordinates(const Napi::Value& value, const std::string&
     Napi::Array arr = value.As<Napi::Array>();
     for (std::size_t i = 0; i < length; ++i) {
       Napi::Value v = arr.Get(static_cast<std::uint32_t>(i));
-      if (!v.IsNumber()) ThrowType(env, "a number", name + "[" + std::to_string(i) + "]", v);
+      if (!v.IsNumber()) ThrowType(env, "a number", std::string(name) + "[" + std::to_string(i) + "]", v);
       out[i] = v.As<Napi::Number>().DoubleValue();
     }
   }
   for (std::size_t i = 0; i < length; ++i) {
     if (!(std::fabs(out[i]) <= kMaxCoordinate)) {
-      ThrowRange(env, "a finite coordinate with |v| <= 1e6", name + "[" + std::to_string(i) + "]", Num(out[i]));
+      ThrowRange(env, "a finite coordinate with |v| <= 1e6", std::string(name) + "[" + std::to_string(i) + "]", Num(out[i]));
     }
   }
-  return out;
 }
 
-float* ResolveOut(const Napi::Value& value, const std::string& name, std::uint64_t required) {
+float* ResolveOut(const Napi::Value& value, const char* name, std::uint64_t required) {
   Napi::Env env = value.Env();
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
     ThrowType(env, "a Float32Array", name, value);

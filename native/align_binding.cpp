@@ -27,25 +27,29 @@ constexpr std::size_t kMaxFaces = 65536;
 constexpr int kMaxResizeSide = 8192;
 constexpr std::int64_t kMaxIndex = 0x7fffffff;
 
-Napi::Float64Array ToFloat64Array(Napi::Env env, const std::vector<double>& values) {
-  Napi::Float64Array out = Napi::Float64Array::New(env, values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) out[i] = values[i];
+using align_args::Coordinates;
+// Similarity matrices of up to 16 faces inline.
+using Matrices = align_args::Doubles<96>;
+
+Napi::Float64Array ToFloat64Array(Napi::Env env, const double* values, std::size_t count) {
+  Napi::Float64Array out = Napi::Float64Array::New(env, count);
+  for (std::size_t i = 0; i < count; ++i) out[i] = values[i];
   return out;
 }
 
 kernels::ScaleRule ReadScaleRule(const Napi::Value& value) {
   if (value.IsUndefined()) return kernels::ScaleRule::RmsRatio;
-  const std::string what = "'rms' or 'least-squares'";
+  const char* what = "'rms' or 'least-squares'";
   if (!value.IsString()) {
-    throw errors::Type(value.Env(), "Expected " + what + " for scale but received " + errors::Describe(value));
+    throw errors::Type(value.Env(), std::string("Expected ") + what + " for scale but received " + errors::Describe(value));
   }
   const std::string s = value.As<Napi::String>().Utf8Value();
   if (s == "rms") return kernels::ScaleRule::RmsRatio;
   if (s == "least-squares") return kernels::ScaleRule::LeastSquares;
-  throw errors::Range(value.Env(), "Expected " + what + " for scale but received a different string");
+  throw errors::Range(value.Env(), std::string("Expected ") + what + " for scale but received a different string");
 }
 
-void ThrowFitFailure(Napi::Env env, kernels::FitStatus status, const std::string& what) {
+[[noreturn]] void ThrowFitFailure(Napi::Env env, kernels::FitStatus status, const std::string& what) {
   if (status == kernels::FitStatus::NonFinite) {
     throw errors::Make(env, "DEGENERATE_LANDMARKS", "The similarity fit of " + what + " is not finite");
   }
@@ -54,11 +58,14 @@ void ThrowFitFailure(Napi::Env env, kernels::FitStatus status, const std::string
 }
 
 // crop -> image map for one face: reference points scaled to the crop onto its landmarks.
-void FitReference(Napi::Env env, const double* landmarks, int size, double m[6], const std::string& what) {
+// `face` numbers the face in a batch for the message (-1: a single face).
+void FitReference(Napi::Env env, const double* landmarks, int size, double m[6], long face) {
   double ref[2 * kernels::kLandmarkCount];
   for (int i = 0; i < 2 * kernels::kLandmarkCount; ++i) ref[i] = kernels::kReferenceLandmarks[i] * size;
   const kernels::FitStatus st = kernels::FitSimilarity(ref, landmarks, kernels::kLandmarkCount, kernels::ScaleRule::RmsRatio, m);
-  if (st != kernels::FitStatus::Ok) ThrowFitFailure(env, st, what);
+  if (st != kernels::FitStatus::Ok) {
+    ThrowFitFailure(env, st, face < 0 ? std::string("landmarks") : "face " + std::to_string(face) + " of landmarks");
+  }
 }
 
 std::uint64_t PlaneFloats(int w, int h) { return 3ull * static_cast<std::uint64_t>(w) * static_cast<std::uint64_t>(h); }
@@ -66,30 +73,32 @@ std::uint64_t PlaneFloats(int w, int h) { return 3ull * static_cast<std::uint64_
 // estimateSimilarity(src, dst, scale?) -> Float64Array(6) mapping src onto dst.
 Napi::Value EstimateSimilarity(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const std::vector<double> src = ReadCoordinates(info[0], "src", 0, 2, 2 * kMaxFaces);
+  Coordinates src, dst;
+  ReadCoordinates(info[0], "src", 0, src, 2, 2 * kMaxFaces);
   if (src.size() < 4) throw errors::Range(env, "Expected at least 2 points for src but received " + std::to_string(src.size() / 2));
-  const std::vector<double> dst = ReadCoordinates(info[1], "dst", src.size());
+  ReadCoordinates(info[1], "dst", src.size(), dst);
   const kernels::ScaleRule rule = ReadScaleRule(info[2]);
-  std::vector<double> m(6);
-  const kernels::FitStatus st = kernels::FitSimilarity(src.data(), dst.data(), src.size() / 2, rule, m.data());
+  double m[6];
+  const kernels::FitStatus st = kernels::FitSimilarity(src.data(), dst.data(), src.size() / 2, rule, m);
   if (st != kernels::FitStatus::Ok) ThrowFitFailure(env, st, "src or dst");
-  return ToFloat64Array(env, m);
+  return ToFloat64Array(env, m, 6);
 }
 
 // referenceTransform(landmarks, size) -> the crop -> image matrix alignFace uses.
 Napi::Value ReferenceTransform(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const std::vector<double> lm = ReadCoordinates(info[0], "landmarks", 10);
+  Coordinates lm;
+  ReadCoordinates(info[0], "landmarks", 10, lm);
   const int size = ReadInt(info[1], "size", 1, kMaxCropSize);
-  std::vector<double> m(6);
-  FitReference(env, lm.data(), size, m.data(), "landmarks");
-  return ToFloat64Array(env, m);
+  double m[6];
+  FitReference(env, lm.data(), size, m, -1);
+  return ToFloat64Array(env, m, 6);
 }
 
 // Parsed and fitted arguments of alignFace / alignFaces, ready for the kernel.
 struct AlignJob {
   kernels::ImageView image;
-  std::vector<double> matrices;  // 6 per face
+  Matrices matrices;  // 6 per face
   int size = 0;
   std::uint64_t firstSlot = 0;
   float* out = nullptr;
@@ -110,8 +119,12 @@ AlignJob ParseAlign(const Napi::CallbackInfo& info, bool batch, Napi::Value* dat
   Napi::Env env = info.Env();
   AlignJob job;
   const align_args::ImageShape shape = align_args::ReadImageShape(info[0]);
-  const std::vector<double> lm =
-      batch ? ReadCoordinates(info[1], "landmarks", 0, 10, 10 * kMaxFaces) : ReadCoordinates(info[1], "landmarks", 10);
+  Coordinates lm;
+  if (batch) {
+    ReadCoordinates(info[1], "landmarks", 0, lm, 10, 10 * kMaxFaces);
+  } else {
+    ReadCoordinates(info[1], "landmarks", 10, lm);
+  }
   job.size = ReadInt(info[2], "size", 1, kMaxCropSize);
   if (batch) {
     job.antialias = align_args::ReadBool(info[4], "antialias", false);
@@ -122,8 +135,7 @@ AlignJob ParseAlign(const Napi::CallbackInfo& info, bool batch, Napi::Value* dat
   const std::size_t faces = lm.size() / 10;
   job.matrices.resize(6 * faces);
   for (std::size_t f = 0; f < faces; ++f) {
-    FitReference(env, &lm[10 * f], job.size, &job.matrices[6 * f],
-                 batch ? "face " + std::to_string(f) + " of landmarks" : std::string("landmarks"));
+    FitReference(env, &lm[10 * f], job.size, &job.matrices[6 * f], batch ? static_cast<long>(f) : -1);
   }
   // Buffers last: no JS runs between these checks and the kernel.
   job.image = align_args::ResolveImage(shape);
@@ -136,19 +148,19 @@ AlignJob ParseAlign(const Napi::CallbackInfo& info, bool batch, Napi::Value* dat
 Napi::Value AlignFace(const Napi::CallbackInfo& info) {
   const AlignJob job = ParseAlign(info, false);
   job.Run();
-  return ToFloat64Array(info.Env(), job.matrices);
+  return ToFloat64Array(info.Env(), job.matrices.data(), job.matrices.size());
 }
 
 Napi::Value AlignFaces(const Napi::CallbackInfo& info) {
   const AlignJob job = ParseAlign(info, true);
   job.Run();
-  return ToFloat64Array(info.Env(), job.matrices);
+  return ToFloat64Array(info.Env(), job.matrices.data(), job.matrices.size());
 }
 
 Napi::Value AlignFacesAsync(const Napi::CallbackInfo& info) {
   Napi::Value data;  // the very array ResolveImage checked (a getter could return another one)
   AlignJob job = ParseAlign(info, true, &data);
-  std::vector<double> matrices = job.matrices;
+  std::vector<double> matrices(job.matrices.data(), job.matrices.data() + job.matrices.size());
   return PixelWorker::Start(info.Env(), "ovFaceReid.alignFaces", [job]() { job.Run(); }, std::move(matrices), false,
                             {data, info[3]});
 }

@@ -83,15 +83,15 @@ InferRequest::InferRequest(const Napi::CallbackInfo& info) : Napi::ObjectWrap<In
   // One thread-safe function per request, referenced only while an inference is in
   // flight so that an idle request never keeps the process alive.
   tsfnState_ = new TsfnState();
-  tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function(), "faceReid.infer", 0, 1, tsfnState_,
-                                        [](Napi::Env, void*, TsfnState* state) {
-                                          if (state->ownerGone) {
-                                            delete state;
-                                          } else {
-                                            state->finalized = true;
-                                          }
-                                        },
-                                        static_cast<void*>(nullptr));
+  tsfn_ = CompletionTsfn::New(env, "faceReid.infer", 0, 1, tsfnState_,
+                              [](Napi::Env, void*, TsfnState* state) {
+                                if (state->ownerGone) {
+                                  delete state;
+                                } else {
+                                  state->finalized = true;
+                                }
+                              },
+                              static_cast<void*>(nullptr));
   tsfn_.Unref(env);
 }
 
@@ -115,7 +115,7 @@ void InferRequest::Release() {
       tsfn_.Release();
     }
     tsfnState_ = nullptr;
-    tsfn_ = Napi::ThreadSafeFunction();
+    tsfn_ = CompletionTsfn();
   }
   bindings_.clear();
 }
@@ -123,15 +123,17 @@ void InferRequest::Release() {
 // OpenVINO thread: no N-API here, only a hop to the JS thread.
 void InferRequest::OnDone(void* self) {
   auto* request = static_cast<InferRequest*>(self);
-  request->tsfn_.NonBlockingCall([request](Napi::Env env, Napi::Function) {
-    if (env == nullptr) return;
-    try {
-      request->Complete(env);
-    } catch (const Napi::Error&) {
-      // Only when the environment is shutting down (a worker terminated mid-inference):
-      // JS can no longer run, and the request is freed with the environment.
-    }
-  });
+  request->tsfn_.NonBlockingCall(request);
+}
+
+void InferRequest::CallComplete(Napi::Env env, Napi::Function, TsfnState*, InferRequest* request) {
+  if (env == nullptr) return;
+  try {
+    request->Complete(env);
+  } catch (const Napi::Error&) {
+    // Only when the environment is shutting down (a worker terminated mid-inference):
+    // JS can no longer run, and the request is freed with the environment.
+  }
 }
 
 void InferRequest::EnsureReady(Napi::Env env) const {
@@ -211,7 +213,9 @@ Napi::Object InferRequest::ReadOutputs(Napi::Env env) {
   const auto& outputs = model_->outputs;
   for (size_t i = 0; i < outputs.size(); ++i) {
     const ovjs::Port& port = outputs[i];
-    std::string key = port.name.empty() ? std::to_string(i) : port.name;
+    // The port's own name, not a copy (an index only for unnamed outputs).
+    std::string indexKey;
+    const std::string& key = port.name.empty() ? (indexKey = std::to_string(i)) : port.name;
     const ovjs::ElementInfo* element = ovjs::Element(port.type);
     if (element == nullptr) {
       throw errors::Make(env, "INPUT_MISMATCH", "output \"" + key + "\" has element type " + ovjs::ElementName(port.type) +
@@ -249,26 +253,26 @@ Napi::Value InferRequest::InferSync(const Napi::CallbackInfo& info) {
 
 Napi::Value InferRequest::InferAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto deferred = std::make_unique<Napi::Promise::Deferred>(env);
-  Napi::Promise promise = deferred->Promise();
+  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+  Napi::Promise promise = deferred.Promise();
   try {
     EnsureReady(env);
     CheckBindings(env);
   } catch (const Napi::Error& err) {
-    deferred->Reject(err.Value());
+    deferred.Reject(err.Value());
     return promise;
   }
   busy_ = true;
-  pending_ = std::move(deferred);
-  self_ = Napi::Persistent(Value());
+  pending_.emplace(deferred);
+  Ref();  // this object stays alive while the inference is in flight (the wrap's own reference: no allocation)
   tsfn_.Ref(env);
   ov::Error err;
   if (!ov::TryLong(*api_, err, [&] { return api_->infer_request_start_async(request_); })) {
     busy_ = false;
     tsfn_.Unref(env);
-    self_.Reset();
-    std::unique_ptr<Napi::Promise::Deferred> failed = std::move(pending_);
-    failed->Reject(ovjs::ToJs(env, err, "Cannot start the inference").Value());
+    pending_.reset();
+    Unref();
+    deferred.Reject(ovjs::ToJs(env, err, "Cannot start the inference").Value());
   }
   return promise;
 }
@@ -281,22 +285,28 @@ void InferRequest::Complete(Napi::Env env) {
   bool ok = ov::TryLong(*api_, err, [&] { return api_->infer_request_wait(request_); });
   busy_ = false;
   tsfn_.Unref(env);
-  std::unique_ptr<Napi::Promise::Deferred> deferred = std::move(pending_);
-  Napi::ObjectReference self = std::move(self_);  // released when this scope ends
-  if (!deferred) return;
+  if (!pending_) return;
+  Napi::Promise::Deferred deferred = *pending_;
+  pending_.reset();
+  // Let go of the hold taken in InferAsync when this function is done (a scope guard, as the
+  // Promise callbacks below may run JS that drops the last other reference).
+  struct Hold {
+    InferRequest* request;
+    ~Hold() { request->Unref(); }
+  } hold{this};
   if (closed_) {
     Release();
-    deferred->Reject(errors::Make(env, "CLOSED", "The infer request was closed during the inference").Value());
+    deferred.Reject(errors::Make(env, "CLOSED", "The infer request was closed during the inference").Value());
     return;
   }
   if (!ok) {
-    deferred->Reject(ovjs::ToJs(env, err, "Inference failed").Value());
+    deferred.Reject(ovjs::ToJs(env, err, "Inference failed").Value());
     return;
   }
   try {
-    deferred->Resolve(ReadOutputs(env));
+    deferred.Resolve(ReadOutputs(env));
   } catch (const Napi::Error& e) {
-    deferred->Reject(e.Value());
+    deferred.Reject(e.Value());
   }
 }
 

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "compiled_model.hpp"
@@ -36,22 +37,26 @@ class InferRequest : public Napi::ObjectWrap<InferRequest> {
   Napi::Object ReadOutputs(Napi::Env env);
   void Release();
   static void OnDone(void* self);
-
-  std::shared_ptr<ModelShared> model_;
-  const ov::Api* api_ = nullptr;
-  ov::InferRequest* request_ = nullptr;
-  std::vector<Binding> bindings_;
-  std::unique_ptr<ov::Callback> callback_;  // OpenVINO keeps this pointer: it lives as long as the request
   // Who lets go last of the thread-safe function's bookkeeping: the TSFN may be finalized
   // before this object (environment teardown) or after it (ordinary garbage collection).
   struct TsfnState {
     bool finalized = false;
     bool ownerGone = false;
   };
-  Napi::ThreadSafeFunction tsfn_;
+  // JS thread, from the TSFN queue: the request pointer travels as the call's data, so the
+  // completion hop allocates nothing (a lambda would be heap-wrapped by node-addon-api).
+  static void CallComplete(Napi::Env env, Napi::Function, TsfnState*, InferRequest* request);
+  using CompletionTsfn = Napi::TypedThreadSafeFunction<TsfnState, InferRequest, &InferRequest::CallComplete>;
+
+  std::shared_ptr<ModelShared> model_;
+  const ov::Api* api_ = nullptr;
+  ov::InferRequest* request_ = nullptr;
+  std::vector<Binding> bindings_;
+  std::unique_ptr<ov::Callback> callback_;  // OpenVINO keeps this pointer: it lives as long as the request
+  CompletionTsfn tsfn_;
   TsfnState* tsfnState_ = nullptr;
-  std::unique_ptr<Napi::Promise::Deferred> pending_;
-  Napi::ObjectReference self_;  // holds this object while an inference is in flight
+  // The Promise of the inference in flight; held in place (no allocation per inference).
+  std::optional<Napi::Promise::Deferred> pending_;
   bool busy_ = false;
   bool closed_ = false;
 };

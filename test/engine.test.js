@@ -146,14 +146,13 @@ describe('OpenVINO engine', function () {
     const requests = Array.from({ length: 2 }, () => model.createInferRequest());
     requests.forEach((r, i) => r.setInput(0, pixels(INPUT_SIZE, i)));
     let last = performance.now();
-    let largestGap = 0;
-    let ticks = 0;
+    const gaps = [];
     const timer = setInterval(() => {
       const now = performance.now();
-      largestGap = Math.max(largestGap, now - last);
+      gaps.push(now - last);
       last = now;
-      ticks++;
     }, 1);
+    const started = performance.now();
     try {
       let remaining = 200;
       await Promise.all(
@@ -167,8 +166,14 @@ describe('OpenVINO engine', function () {
     } finally {
       clearInterval(timer);
     }
-    assert.ok(ticks > 20, `the interval fired only ${ticks} times`);
-    assert.ok(largestGap < 50, `largest event loop gap ${largestGap.toFixed(1)} ms`);
+    const elapsed = performance.now() - started;
+    // Inference on the JS thread would starve the 1 ms timer for the whole run (200 x ~1 ms). Judged
+    // by the typical gap, not the largest: on a loaded 2-core machine the whole process is
+    // sometimes descheduled for tens of ms, which no binding can prevent.
+    const sorted = [...gaps].sort((a, b) => a - b);
+    const p95 = sorted[Math.floor(0.95 * (sorted.length - 1))];
+    assert.ok(gaps.length > elapsed / 10, `the interval fired only ${gaps.length} times in ${elapsed.toFixed(0)} ms`);
+    assert.ok(p95 < 10, `95th percentile event loop gap ${p95.toFixed(1)} ms (largest ${sorted[sorted.length - 1].toFixed(1)} ms)`);
     requests.forEach((r) => r.close());
   });
 

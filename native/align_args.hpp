@@ -32,6 +32,7 @@ ImageShape ReadImageShape(const Napi::Value& image);
 kernels::ImageView ResolveImage(const ImageShape& shape);
 
 // Doubles kept inside the object up to N (a frame's faces: no allocation), on the heap beyond.
+// Sized once, then filled: resize() keeps no values across the inline/heap boundary.
 template <std::size_t N>
 class Doubles {
  public:

@@ -288,8 +288,8 @@ void InferRequest::Complete(Napi::Env env) {
   if (!pending_) return;
   Napi::Promise::Deferred deferred = *pending_;
   pending_.reset();
-  // Let go of the hold taken in InferAsync when this function is done (a scope guard, as the
-  // Promise callbacks below may run JS that drops the last other reference).
+  // Let go of the hold taken in InferAsync on every way out of this function, and only then:
+  // reading the outputs allocates, and a collection must not find this object unheld.
   struct Hold {
     InferRequest* request;
     ~Hold() { request->Unref(); }

@@ -19,7 +19,7 @@ const samplePath = (i) => join(demoDir, `sample${i}.jpg`);
 // eye on the pictures). sample2: three women. The middle one looks down with her eyes lowered,
 // but her whole face (both eyes, nose, mouth, chin) is in view and unoccluded: it is clearly
 // visible, so the hand count is 3. Squeezed to 300x300 (the Open Model Zoo demo's detector input)
-// face-detection-retail-0004 scores it 0.258 only; at the frame's aspect ratio, 0.838.
+// face-detection-retail-0004 scores it 0.258 only; at the frame's aspect ratio, 0.840.
 const HAND = {
   1: [[1570, 322], [933, 540], [505, 478]],
   2: [[442, 265], [1542, 276], [972, 335]],

@@ -24,8 +24,8 @@ const ROW = 7;
  * Model Zoo demo's way: a 16:9 frame's faces reach the detector squeezed to 56% of their width);
  * otherwise the short side 300 and the long side the frame's aspect ratio times 300, rounded to a
  * multiple of 32 and held within [300, 608]. On the six face-api group photos (aspect 1.25-1.5)
- * the weakest true face then scores 0.838 instead of 0.258, and the strongest non-face 0.091 instead
- * of 0.109; the cost is detector time in proportion to the pixels (1.81x for 16:9).
+ * the weakest true face then scores 0.840 instead of 0.258, and the strongest non-face 0.072 instead
+ * of 0.110; the cost is detector time in proportion to the pixels (1.81x for 16:9).
  */
 export function detectorInputSize(width: number, height: number, keepAspect = true): { width: number; height: number } {
   if (!keepAspect) return { width: SIDE, height: SIDE };

@@ -7,20 +7,12 @@
 // Part of `npm run bench`; alone: FACE_REID_MODELS=../shared/models node bench/batch.js [rounds=7]
 const { openvino } = require('../dist');
 const { modelPath } = require('../test/helpers/env');
-const { median, row } = require('./lib');
+const { median, medianSyncMs, row } = require('./lib');
 
 const MODELS = ['face-reidentification-retail-0095', 'landmarks-regression-retail-0009'];
 const BATCHES = [1, 2, 4, 5, 8];
 
-function perItemMs(request, batch, runs) {
-  const times = new Array(runs);
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    request.inferSync();
-    times[i] = Number(process.hrtime.bigint() - start) / 1e6;
-  }
-  return median(times) / batch;
-}
+const perItemMs = (request, batch, runs) => medianSyncMs(runs, () => request.inferSync()) / batch;
 
 async function measure({ rounds = 7, runs = 60, log = () => {} } = {}) {
   const results = {};

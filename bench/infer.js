@@ -12,23 +12,13 @@ const { join } = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { openvino } = require('../dist');
 const { modelPath, projectRoot } = require('../test/helpers/env');
-const { median, PythonOracle, scratch, row, pairedRatio } = require('./lib');
+const { median, medianSyncMs, PythonOracle, scratch, row, pairedRatio } = require('./lib');
 
 const MODEL = 'face-reidentification-retail-0095';
 
 function deterministicInput(size) {
   // Pixel-like values 0..255: the model sees what it sees in production, not zeros.
   return new Float32Array(size).map((_, i) => (i * 7919) % 256);
-}
-
-function latencyRound(request, runs, infer) {
-  const times = new Array(runs);
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    infer(request);
-    times[i] = Number(process.hrtime.bigint() - start) / 1e6;
-  }
-  return median(times);
 }
 
 async function asyncLatencyRound(request, runs) {
@@ -94,7 +84,7 @@ async function run(options = {}) {
     const oursAsync = [];
     const py = [];
     for (let r = 0; r < latencyRounds; r++) {
-      ours.push(latencyRound(request, runs, (q) => q.inferSync()));
+      ours.push(medianSyncMs(runs, () => request.inferSync()));
       oursAsync.push(await asyncLatencyRound(request, runs));
       py.push((await python.call({ cmd: 'latency', key: 'latency', input: inputFile, runs })).medianMs);
       log(`latency round ${r + 1}/${latencyRounds}: ours ${ours[r].toFixed(3)} ms, async ${oursAsync[r].toFixed(3)} ms, python ${py[r].toFixed(3)} ms`);

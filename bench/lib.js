@@ -21,6 +21,17 @@ async function timeMs(fn) {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
+/** Median milliseconds of `runs` calls of a synchronous `fn`. */
+function medianSyncMs(runs, fn) {
+  const times = new Array(runs);
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    fn();
+    times[i] = Number(process.hrtime.bigint() - start) / 1e6;
+  }
+  return median(times);
+}
+
 /** Processor model and core counts, from /proc/cpuinfo where there is one (os.cpus() otherwise). */
 function machine() {
   const cpus = os.cpus();
@@ -107,4 +118,4 @@ function pairedRatio(ours, reference, better = 'lower') {
   return median(ours.map((o, i) => (better === 'lower' ? reference[i] / o : o / reference[i])));
 }
 
-module.exports = { median, timeMs, machine, scratch, PythonOracle, row, pairedRatio };
+module.exports = { median, medianSyncMs, timeMs, machine, scratch, PythonOracle, row, pairedRatio };

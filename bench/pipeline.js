@@ -14,7 +14,7 @@ const { tmpdir } = require('node:os');
 const sharp = require('sharp');
 const { FacePipeline, DEFAULT_CONFIDENCE } = require('../dist/pipeline');
 const { modelsDir, projectRoot, pythonExecutable } = require('../test/helpers/env');
-const { median, row } = require('./lib');
+const { median, row, pairedRatio } = require('./lib');
 
 /** CPU time of this process (all threads) per frame: the cost, whatever else the machine runs. */
 const cpuMs = () => {
@@ -124,13 +124,13 @@ async function measure({ runs = 100, seconds = 4, inFlight = 4, rounds = 5, log 
     }
     await Promise.all([lat.close(), tp.close()]);
     const col = (key, i) => median(rows[key].map((r) => r[i]));
-    const ratio = (key, f) => median(rows[key].map(f));
+    const speed = (key, better) => pairedRatio(rows[key].map((r) => r[0]), rows[key].map((r) => r[1]), better);
     return {
       perRound: rows,
       frame: `${info.width}x${info.height}`, faces, pyFaces, rounds, runs, seconds, inFlight,
-      latency: { ours: col('latency', 0), python: col('latency', 1), speed: ratio('latency', ([o, p]) => p / o) },
-      decode: { ours: col('decode', 0), python: col('decode', 1), speed: ratio('decode', ([o, p]) => p / o) },
-      throughput: { ours: col('throughput', 0), python: col('throughput', 1), speed: ratio('throughput', ([o, p]) => o / p) },
+      latency: { ours: col('latency', 0), python: col('latency', 1), speed: speed('latency', 'lower') },
+      decode: { ours: col('decode', 0), python: col('decode', 1), speed: speed('decode', 'lower') },
+      throughput: { ours: col('throughput', 0), python: col('throughput', 1), speed: speed('throughput', 'higher') },
       cpu: { latency: [col('latencyCpu', 0), col('latencyCpu', 1)], throughput: [col('throughputCpu', 0), col('throughputCpu', 1)] },
     };
   } finally {

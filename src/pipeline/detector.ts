@@ -79,9 +79,9 @@ export class FaceDetector {
   readonly minFaceSize: number;
   readonly keepAspect: boolean;
 
-  private constructor(files: { xml: string; bin: string }, source: ModelSource, config: DetectorConfig, square: BatchedModel, device: string) {
+  private constructor(files: { xml: string; bin: string }, config: DetectorConfig & ModelSource, square: BatchedModel, device: string) {
     this.#files = files;
-    this.#source = source;
+    this.#source = config;
     this.#models.set(`${SIDE}x${SIDE}`, Promise.resolve(square));
     this.device = device;
     this.confidence = config.confidence ?? DEFAULT_CONFIDENCE;
@@ -93,7 +93,7 @@ export class FaceDetector {
   static async create(config: DetectorConfig & ModelSource = {}): Promise<FaceDetector> {
     const files = await resolveModelFiles(DETECTOR_MODEL, config);
     const { model, device } = await openBatchedModel(files, config, { maxBatch: 1, imageSize: { width: SIDE, height: SIDE } });
-    return new FaceDetector(files, config, config, model, device);
+    return new FaceDetector(files, config, model, device);
   }
 
   /** Every face of the frame with a score >= confidence, highest first. */

@@ -76,13 +76,15 @@ void Resize(const ImageView& img, const Rect& roi, int dstW, int dstH, const Pla
   // buffer (the final pixels of the image); offsets must fit in int32.
   const bool simd = simd::Avx2Available() && static_cast<std::uint64_t>(roi.width) * L::channels + 8 < (1u << 31);
 
-  auto blend = [&](int r, RowPlanes& dst) {
-    const std::size_t rowOffset = static_cast<std::size_t>(roi.y + r) * img.stride;
-    const std::uint8_t* row = img.data + rowOffset + originOffset;
+  auto rowStart = [&](int r) { return img.data + static_cast<std::size_t>(roi.y + r) * img.stride + originOffset; };
+  // `ahead`: the source row the next output row blends in the same slot, or -1.
+  auto blend = [&](int r, RowPlanes& dst, int ahead) {
+    const std::uint8_t* row = rowStart(r);
     int done = 0;
     if (simd) {
-      done = simd::BlendRowAvx2(img.order, row, img.byteLength - (rowOffset + originOffset), xt.i0.data(), xt.i1.data(),
-                                xt.w.data(), dstW, dst.b.data(), dst.g.data(), dst.r.data());
+      done = simd::BlendRowAvx2(img.order, row, img.byteLength - static_cast<std::size_t>(row - img.data), xt.i0.data(),
+                                xt.i1.data(), xt.w.data(), dstW, dst.b.data(), dst.g.data(), dst.r.data(),
+                                ahead < 0 || ahead == r ? nullptr : rowStart(ahead));
     }
     BlendRowScalar<L>(row, xt, done, dst);
     dst.source = r;
@@ -94,12 +96,13 @@ void Resize(const ImageView& img, const Rect& roi, int dstW, int dstH, const Pla
   for (int dy = 0; dy < dstH; ++dy) {
     const std::size_t y = static_cast<std::size_t>(dy);
     const int r0 = yt.i0[y], r1 = yt.i1[y];
+    const bool last = dy + 1 == dstH;
     // Consecutive output rows often share source rows (up-scaling): reuse them.
     if (top->source != r0) {
       if (bottom->source == r0) std::swap(top, bottom);
-      else blend(r0, *top);
+      else blend(r0, *top, last ? -1 : yt.i0[y + 1]);
     }
-    if (bottom->source != r1) blend(r1, *bottom);
+    if (bottom->source != r1) blend(r1, *bottom, last ? -1 : yt.i1[y + 1]);
     const float w = yt.w[y];
     const std::size_t base = y * static_cast<std::size_t>(dstW);
     float* __restrict ob = out.b + base;

@@ -24,8 +24,10 @@ int WarpInteriorAvx2(const ImageView& img, double bx, double by, double ax, doub
 // per channel, for i in [0, n), where o1[i] is o0[i] plus one pixel or w[i] is 0. o0/o1 are byte
 // offsets of pixels in the row and `available` the bytes readable from `row` on: up to 8 bytes
 // are read at a tap, and outputs whose reads would pass the end are left to the caller.
-// Returns how many outputs (from 0) were done.
+// Returns how many outputs (from 0) were done. `ahead`, when not null, is the source row the
+// caller blends next: its bytes at the same offsets are prefetched while this row is blended.
 int BlendRowAvx2(PixelOrder order, const std::uint8_t* row, std::size_t available, const std::int32_t* o0,
-                 const std::int32_t* o1, const float* w, int n, float* b, float* g, float* r);
+                 const std::int32_t* o1, const float* w, int n, float* b, float* g, float* r,
+                 const std::uint8_t* ahead);
 
 }  // namespace kernels::simd

@@ -12,9 +12,13 @@ import type { OpenVinoProperties, Precision } from '../config';
 import { resolveModel, type ModelName } from '../models';
 import { FaceReidError, invalidType, outOfRange } from '../errors';
 
-export interface BatchedModelOptions {
-  xml: string;
-  bin: string;
+/** An IR as file paths, or as bytes (an IR edited in memory; the c-api engine only). */
+export interface ModelFiles {
+  xml: string | Uint8Array;
+  bin: string | Uint8Array;
+}
+
+export interface BatchedModelOptions extends ModelFiles {
   device: string;
   config?: OpenVinoProperties;
   runtime?: RuntimeOptions;
@@ -204,7 +208,7 @@ export function resolveModelFiles(name: ModelName, source: ModelSource): Promise
 
 /** `loadBatchedModel` on files already resolved, optionally reshaped to another NCHW image size. */
 export async function openBatchedModel(
-  files: { xml: string; bin: string },
+  files: ModelFiles,
   source: ModelSource,
   shape: { maxBatch?: number; imageSize?: { width: number; height: number } } = {},
 ): Promise<{ model: BatchedModel; device: string }> {

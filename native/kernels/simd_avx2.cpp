@@ -316,8 +316,9 @@ __attribute__((target("avx2,fma"))) int BlendRunGray(const std::uint8_t* row, st
 // neighbour's value is multiplied by 0). Plain loads, unlike gathers, let the core overlap cache
 // misses: on a 1920x1080 frame not in cache, the 544x300 resize took 0.95 ms with gathers.
 // A frame straight from a decoder or a camera is rarely in cache, and the hardware prefetcher
-// restarts at every row the resize jumps to, so the next row is prefetched by hand, one line per
-// four outputs (a down-scale moves at least 4 x C bytes a step, so every line is asked for once).
+// restarts at every row the resize jumps to, so the next row is prefetched by hand: one prefetch
+// per four outputs, which reaches every 64-byte line of the row up to a down-scale of about 5.
+// 1920x1080 to 544x300, frame not in cache: 0.70 ms without it, 0.34 ms with it.
 template <int C>
 AVX2_FN __m128 BlendPixel(const std::uint8_t* at, float w) {
   const __m128i both = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(at));

@@ -67,12 +67,14 @@ function scratch() {
 }
 
 /**
- * The Python oracle (test/oracle/bench_oracle.py) as a long-lived child: `call` sends one command
- * and resolves with its answer, so Node and Python rounds can alternate within one run.
+ * A Python oracle (test/oracle/bench_oracle.py, or another script of that folder speaking its
+ * protocol) as a long-lived child: `call` sends one command and resolves with its answer, so Node
+ * and Python rounds can alternate within one run.
  */
 class PythonOracle {
-  constructor() {
-    this.child = spawn(pythonExecutable(), [join(projectRoot, 'test', 'oracle', 'bench_oracle.py')], {
+  constructor(script = 'bench_oracle.py') {
+    this.script = script;
+    this.child = spawn(pythonExecutable(), [join(projectRoot, 'test', 'oracle', script)], {
       cwd: join(projectRoot, 'test', 'oracle'),
       env: { ...process.env, PYTHONPATH: join(projectRoot, 'test', 'oracle') },
       stdio: ['pipe', 'pipe', 'inherit'],
@@ -84,9 +86,9 @@ class PythonOracle {
   async call(command) {
     this.child.stdin.write(`${JSON.stringify(command)}\n`);
     const next = await Promise.race([this.lines.next(), this.exited.then((code) => ({ done: true, code }))]);
-    if (next.done) throw new Error(`Python oracle exited (${next.code}) during ${command.cmd}`);
+    if (next.done) throw new Error(`${this.script} exited (${next.code}) during ${command.cmd}`);
     const answer = JSON.parse(next.value);
-    if (answer.error) throw new Error(`Python oracle ${command.cmd}: ${answer.error}`);
+    if (answer.error) throw new Error(`${this.script} ${command.cmd}: ${answer.error}`);
     return answer;
   }
 

@@ -7,14 +7,12 @@
 // flight (Python: one thread per frame). Both sides use the same detector confidence.
 // Part of `npm run bench`; alone: FACE_REID_MODELS=../shared/models node bench/pipeline.js [runs=100] [seconds=4] [inFlight=4] [rounds=5]
 const { mkdtempSync, writeFileSync, rmSync } = require('node:fs');
-const { spawn } = require('node:child_process');
-const { createInterface } = require('node:readline');
 const { join, dirname } = require('node:path');
 const { tmpdir } = require('node:os');
 const sharp = require('sharp');
 const { FacePipeline, DEFAULT_CONFIDENCE } = require('../dist/pipeline');
-const { modelsDir, projectRoot, pythonExecutable } = require('../test/helpers/env');
-const { median, row, pairedRatio } = require('./lib');
+const { modelsDir } = require('../test/helpers/env');
+const { median, row, pairedRatio, PythonOracle } = require('./lib');
 
 /** CPU time of this process (all threads) per frame: the cost, whatever else the machine runs. */
 const cpuMs = () => {
@@ -52,27 +50,6 @@ async function throughput(pipeline, frame, { seconds, inFlight }, cpu = {}) {
   return done / ((performance.now() - start) / 1000);
 }
 
-/** The Python side as a long-lived process answering one JSON line per command. */
-function startPython(args) {
-  const child = spawn(pythonExecutable(), [join(projectRoot, 'test', 'oracle', 'bench_pipeline.py'), ...args], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PYTHONPATH: '' } });
-  const lines = createInterface({ input: child.stdout });
-  const waiting = [];
-  lines.on('line', (line) => waiting.shift()?.resolve(JSON.parse(line)));
-  child.on('exit', (code) => {
-    for (const w of waiting.splice(0)) w.reject(new Error(`bench_pipeline.py exited with ${code}`));
-  });
-  const next = () => new Promise((resolve, reject) => waiting.push({ resolve, reject }));
-  return {
-    ready: next(),
-    ask(command) {
-      const answer = next();
-      child.stdin.write(`${command}\n`);
-      return answer;
-    },
-    close: () => child.stdin.end(),
-  };
-}
-
 async function measure({ runs = 100, seconds = 4, inFlight = 4, rounds = 5, log = console.log } = {}) {
   const source = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo', 'sample5.jpg');
   const work = mkdtempSync(join(tmpdir(), 'face-reid-bench-'));
@@ -88,12 +65,13 @@ async function measure({ runs = 100, seconds = 4, inFlight = 4, rounds = 5, log 
     writeFileSync(join(work, 'frame.jpg'), jpeg);
 
     const modelDir = modelsDir();
-    python = startPython([modelDir, join(work, 'frame.bgr'), String(info.width), String(info.height), join(work, 'frame.jpg'), String(DEFAULT_CONFIDENCE)]);
+    python = new PythonOracle('bench_pipeline.py');
+    const pythonSetup = python.call({ cmd: 'setup', modelDir, frame: join(work, 'frame.bgr'), width: info.width, height: info.height, jpeg: join(work, 'frame.jpg'), confidence: DEFAULT_CONFIDENCE });
     const hints = (hint) => ({ modelDir, ...Object.fromEntries(['detector', 'landmarks', 'reid'].map((k) => [k, { config: { PERFORMANCE_HINT: hint } }])) });
     const lat = await FacePipeline.create(hints('LATENCY'));
     const tp = await FacePipeline.create(hints('THROUGHPUT'));
     const faces = (await lat.analyzeRaw(frame)).length;
-    const { faces: pyFaces } = await python.ready;
+    const { faces: pyFaces } = await pythonSetup;
     await latency(lat, frame, 10);
 
     // Other work on the machine comes and goes: each round measures ours then Python straight
@@ -102,7 +80,7 @@ async function measure({ runs = 100, seconds = 4, inFlight = 4, rounds = 5, log 
     for (let round = 0; round < rounds; round++) {
       const oursLatCpu = {};
       const oursLatency = await latency(lat, frame, runs, oursLatCpu);
-      const pyLat = await python.ask(`latency ${runs}`);
+      const pyLat = await python.call({ cmd: 'latency', runs });
       const pyLatency = pyLat.medianMs;
       const decodeTimes = [];
       for (let i = 0; i < Math.max(10, runs >> 2); i++) {
@@ -110,10 +88,10 @@ async function measure({ runs = 100, seconds = 4, inFlight = 4, rounds = 5, log 
         await lat.analyze(jpeg);
         decodeTimes.push(Number(process.hrtime.bigint() - start) / 1e6);
       }
-      const pyDecode = (await python.ask(`decode ${Math.max(10, runs >> 2)}`)).medianMs;
+      const pyDecode = (await python.call({ cmd: 'decode', runs: Math.max(10, runs >> 2) })).medianMs;
       const oursTpCpu = {};
       const oursFps = await throughput(tp, frame, { seconds, inFlight }, oursTpCpu);
-      const pyTp = await python.ask(`throughput ${seconds} ${inFlight}`);
+      const pyTp = await python.call({ cmd: 'throughput', seconds, threads: inFlight });
       const pyFps = pyTp.fps;
       rows.latencyCpu.push([oursLatCpu.perFrame, pyLat.cpuMsPerFrame]);
       rows.throughputCpu.push([oursTpCpu.perFrame, pyTp.cpuMsPerFrame]);
@@ -134,7 +112,7 @@ async function measure({ runs = 100, seconds = 4, inFlight = 4, rounds = 5, log 
       cpu: { latency: [col('latencyCpu', 0), col('latencyCpu', 1)], throughput: [col('throughputCpu', 0), col('throughputCpu', 1)] },
     };
   } finally {
-    python?.close();
+    await python?.close();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -11,9 +11,6 @@ Commands (all times in milliseconds):
   {"cmd": "aligned", "key", "image", "faces": [[10 numbers]], "runs"}
       cv2.warpAffine + compiled() + L2 norm per face on an already decoded frame
       -> {"medianMsPerFace", "embeddings"}
-  {"cmd": "pipeline", "modelDir", "image", "runs"}
-      the Open Model Zoo demo logic (omz_pipeline.py) per photo, imread included
-      -> {"medianMs", "faces"}
   {"cmd": "quit"}
 """
 import json
@@ -25,12 +22,10 @@ import cv2
 import numpy as np
 import openvino as ov
 
-from omz_common import align_bgr, compile_model, l2_normalise
-import omz_pipeline as omz
+from omz_common import align_bgr, l2_normalise
 
 CORE = ov.Core()
 MODELS = {}
-PIPELINES = {}
 
 
 def load_input(path, compiled):
@@ -98,40 +93,18 @@ def cmd_aligned(job):
     return {'medianMsPerFace': statistics.median(times), 'embeddings': embeddings}
 
 
-def run_pipeline(models, path):
-    detector, landmarker, reid = models
-    frame = cv2.imread(path, cv2.IMREAD_COLOR)
-    faces = omz.detect(detector, frame, 0.6, 1.15)
-    points = omz.landmarks_for(landmarker, frame, faces)
-    return [l2_normalise(reid(align_bgr(frame, p)[None])[reid.output(0)]) for p in points]
+COMMANDS = {'compile': cmd_compile, 'latency': cmd_latency, 'throughput': cmd_throughput, 'aligned': cmd_aligned}
 
 
-def cmd_pipeline(job):
-    key = job['modelDir']
-    if key not in PIPELINES:
-        hint = {'PERFORMANCE_HINT': 'LATENCY'}
-        PIPELINES[key] = tuple(compile_model(key, m, 'FP16', 'CPU', hint) for m in (omz.DETECTOR, omz.LANDMARKS, omz.REID))
-    models = PIPELINES[key]
-    faces = run_pipeline(models, job['image'])
-    times = []
-    for _ in range(job['runs']):
-        start = time.perf_counter()
-        run_pipeline(models, job['image'])
-        times.append((time.perf_counter() - start) * 1000)
-    return {'medianMs': statistics.median(times), 'faces': len(faces)}
-
-
-COMMANDS = {'compile': cmd_compile, 'latency': cmd_latency, 'throughput': cmd_throughput,
-            'aligned': cmd_aligned, 'pipeline': cmd_pipeline}
-
-
-def main() -> int:
+def serve(commands) -> int:
+    """Answers one JSON command per stdin line with one JSON line, until quit (also
+    bench_pipeline.py's loop)."""
     for line in sys.stdin:
         job = json.loads(line)
         if job['cmd'] == 'quit':
             break
         try:
-            answer = COMMANDS[job['cmd']](job)
+            answer = commands[job['cmd']](job)
         except Exception as err:  # reported to Node, which fails the benchmark with it
             answer = {'error': f'{type(err).__name__}: {err}'}
         sys.stdout.write(json.dumps(answer) + '\n')
@@ -140,4 +113,4 @@ def main() -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(serve(COMMANDS))

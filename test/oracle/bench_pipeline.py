@@ -1,15 +1,21 @@
 """Benchmark oracle: the Open Model Zoo demo pipeline of omz_pipeline.py (detector, landmarks per
 face, direct alignment, re-identification per face) timed on the same frame as bench/pipeline.js.
 
-Usage: bench_pipeline.py <modelDir> <frame.bgr> <width> <height> <frame.jpg> [confidence [square]],
-then commands on stdin (see main). The detector input keeps the frame's aspect ratio as FacePipeline's
-does, unless `square` (the demo's default 300x300).
+Served as bench_oracle.py is (one JSON command per stdin line, one JSON answer per stdout line), so
+bench/pipeline.js can interleave its own rounds with ours under the same machine load:
+  {"cmd": "setup", "modelDir", "frame": packed BGR file, "width", "height", "jpeg", "confidence",
+   "square"?}                          compiles both hints' models, -> {"faces"}
+  {"cmd": "latency", "runs"}           median ms per decoded frame (PERFORMANCE_HINT=LATENCY)
+  {"cmd": "decode", "runs"}            the same with cv2.imdecode of the JPEG included
+  {"cmd": "throughput", "seconds", "threads"}
+                                       frames/s with that many threads (PERFORMANCE_HINT=THROUGHPUT)
+  {"cmd": "quit"}
+The detector input keeps the frame's aspect ratio as FacePipeline's does, unless `square` (the
+demo's default 300x300). Latency and decode also answer cpuMsPerFrame, throughput too.
 
-latency: one frame at a time, PERFORMANCE_HINT=LATENCY, the frame already decoded (and, for
-decodeLatency, cv2.imdecode of the JPEG included). throughput: PERFORMANCE_HINT=THROUGHPUT, one
-Python thread per frame in flight, each with its own infer requests (OpenVINO releases the GIL
-while inferring), frames per second over `seconds`."""
-import json
+latency: one frame at a time, the frame already decoded (decode: cv2.imdecode of the JPEG
+included). throughput: one Python thread per frame in flight, each with its own infer requests
+(OpenVINO releases the GIL while inferring), frames per second over `seconds`."""
 import statistics
 import sys
 import threading
@@ -18,6 +24,7 @@ import time
 import cv2
 import numpy as np
 
+from bench_oracle import serve
 from omz_common import align_bgr, compile_model, detector_input_size, l2_normalise
 from omz_pipeline import DETECTOR, LANDMARKS, REID, crop, enlarged_roi, to_planes
 
@@ -39,7 +46,7 @@ def analyze(req, frame, confidence=0.6, roi_scale=1.15):
     thread's own infer requests (a CompiledModel call is not safe from several threads)."""
     detector, landmarker, reid = req.models
     h, w = frame.shape[:2]
-    rows = req.run(req.detector, detector, to_planes(frame, *DETECTOR_SIZE)[None]).reshape(-1, 7)
+    rows = req.run(req.detector, detector, to_planes(frame, *STATE['detectorSize'])[None]).reshape(-1, 7)
     faces = []
     for row in rows:
         if row[0] < 0 or row[2] < confidence:
@@ -53,58 +60,61 @@ def analyze(req, frame, confidence=0.6, roi_scale=1.15):
     return faces
 
 
-# The detector input (width, height) for the benchmark frame, as FacePipeline sizes it; set in main().
-DETECTOR_SIZE = (300, 300)
+# The frame, its JPEG, the compiled models and the threads' requests, set by the setup command.
+STATE = {}
 
 
-def compile_all(model_dir, hint):
+def compile_all(model_dir, hint, detector_size):
     config = {'PERFORMANCE_HINT': hint}
-    return [compile_model(model_dir, m, 'FP16', 'CPU', config, image_size=DETECTOR_SIZE if m == DETECTOR else None)
+    return [compile_model(model_dir, m, 'FP16', 'CPU', config, image_size=detector_size if m == DETECTOR else None)
             for m in (DETECTOR, LANDMARKS, REID)]
 
 
-def main():
-    """Commands on stdin, one JSON line each back, so bench/pipeline.js can interleave its own
-    rounds with ours under the same machine load:
-      latency <runs>            median ms per decoded frame (PERFORMANCE_HINT=LATENCY)
-      decode <runs>             the same with cv2.imdecode of the JPEG included
-      throughput <seconds> <n>  frames/s with n threads (PERFORMANCE_HINT=THROUGHPUT)"""
-    model_dir, raw, width, height, jpeg = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-    confidence = float(sys.argv[6]) if len(sys.argv) > 6 else 0.6
-    global DETECTOR_SIZE
-    DETECTOR_SIZE = detector_input_size(width, height, keep_aspect=len(sys.argv) <= 7 or sys.argv[7] != 'square')
-    frame = np.fromfile(raw, dtype=np.uint8).reshape(height, width, 3)
-    encoded = np.fromfile(jpeg, dtype=np.uint8)
-    latency_req = Requests(*compile_all(model_dir, 'LATENCY'))
-    throughput_models = compile_all(model_dir, 'THROUGHPUT')
-    pools = {}
-    faces = len(analyze(latency_req, frame, confidence))
+def cmd_setup(job):
+    width, height = job['width'], job['height']
+    STATE.clear()
+    STATE.update(
+        detectorSize=detector_input_size(width, height, keep_aspect=not job.get('square', False)),
+        frame=np.fromfile(job['frame'], dtype=np.uint8).reshape(height, width, 3),
+        encoded=np.fromfile(job['jpeg'], dtype=np.uint8),
+        confidence=job.get('confidence', 0.6),
+        pools={},
+    )
+    STATE['latency'] = Requests(*compile_all(job['modelDir'], 'LATENCY', STATE['detectorSize']))
+    STATE['throughputModels'] = compile_all(job['modelDir'], 'THROUGHPUT', STATE['detectorSize'])
+    faces = len(analyze(STATE['latency'], STATE['frame'], STATE['confidence']))
     for _ in range(10):
-        analyze(latency_req, frame, confidence)
-    print(json.dumps({'faces': faces}), flush=True)
-    for line in sys.stdin:
-        cmd = line.split()
-        if not cmd:
-            continue
-        if cmd[0] in ('latency', 'decode'):
-            times = []
-            cpu = time.process_time()
-            for _ in range(int(cmd[1])):
-                start = time.perf_counter()
-                analyze(latency_req, frame if cmd[0] == 'latency' else cv2.imdecode(encoded, cv2.IMREAD_COLOR), confidence)
-                times.append((time.perf_counter() - start) * 1000)
-            print(json.dumps({'medianMs': statistics.median(times), 'cpuMsPerFrame': (time.process_time() - cpu) * 1000 / len(times)}), flush=True)
-        elif cmd[0] == 'throughput':
-            seconds, threads = float(cmd[1]), int(cmd[2])
-            if threads not in pools:
-                pools[threads] = [Requests(*throughput_models) for _ in range(threads)]
-                for r in pools[threads]:
-                    analyze(r, frame, confidence)  # warm each thread's requests
-            cpu = time.process_time()
-            fps, frames = throughput(pools[threads], frame, seconds, confidence)
-            print(json.dumps({'fps': fps, 'cpuMsPerFrame': (time.process_time() - cpu) * 1000 / frames}), flush=True)
-        else:
-            raise SystemExit(f'unknown command {cmd[0]}')
+        analyze(STATE['latency'], STATE['frame'], STATE['confidence'])
+    return {'faces': faces}
+
+
+def timed_frames(runs, next_frame):
+    times = []
+    cpu = time.process_time()
+    for _ in range(runs):
+        start = time.perf_counter()
+        analyze(STATE['latency'], next_frame(), STATE['confidence'])
+        times.append((time.perf_counter() - start) * 1000)
+    return {'medianMs': statistics.median(times), 'cpuMsPerFrame': (time.process_time() - cpu) * 1000 / len(times)}
+
+
+def cmd_latency(job):
+    return timed_frames(job['runs'], lambda: STATE['frame'])
+
+
+def cmd_decode(job):
+    return timed_frames(job['runs'], lambda: cv2.imdecode(STATE['encoded'], cv2.IMREAD_COLOR))
+
+
+def cmd_throughput(job):
+    threads, pools, frame = job['threads'], STATE['pools'], STATE['frame']
+    if threads not in pools:
+        pools[threads] = [Requests(*STATE['throughputModels']) for _ in range(threads)]
+        for r in pools[threads]:
+            analyze(r, frame, STATE['confidence'])  # warm each thread's requests
+    cpu = time.process_time()
+    fps, frames = throughput(pools[threads], frame, job['seconds'], STATE['confidence'])
+    return {'fps': fps, 'cpuMsPerFrame': (time.process_time() - cpu) * 1000 / frames}
 
 
 def throughput(pool, frame, seconds, confidence):
@@ -127,4 +137,4 @@ def throughput(pool, frame, seconds, confidence):
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(serve({'setup': cmd_setup, 'latency': cmd_latency, 'decode': cmd_decode, 'throughput': cmd_throughput}))

@@ -102,14 +102,6 @@ void WarpBilinear(const ImageView& img, const double m[6], int size, const Plane
   for (int y = 0; y < size; ++y) {
     // Row start in image coordinates; x then advances by (m[0], m[3]) per pixel.
     const double bx = m[1] * y + m[2], by = m[4] * y + m[5];
-    if (whole && useSimd) {
-      float* ob = out.b + static_cast<std::size_t>(y) * size;
-      float* og = out.g + static_cast<std::size_t>(y) * size;
-      float* orr = out.r + static_cast<std::size_t>(y) * size;
-      const int done = simd::WarpInteriorAvx2(img, bx, by, m[0], m[3], 0, size, ob, og, orr);
-      InteriorRun<L>(img, bx, by, m[0], m[3], done, size, ob, og, orr);
-      continue;
-    }
     const Span span = whole ? Span{0, size} : InteriorSpan(bx, m[0], by, m[3], img.width, img.height, size);
     const std::size_t row = static_cast<std::size_t>(y) * size;
     float px[3];
@@ -123,9 +115,9 @@ void WarpBilinear(const ImageView& img, const double m[6], int size, const Plane
     if (useSimd) {
       // The SIMD loads of 1- and 3-channel pixels (4-byte gathers, 8-byte loads) read
       // past the pixel, so the SIMD run stops one image row early; the scalar loop
-      // takes those few pixels.
+      // takes those few pixels. A whole-interior crop keeps clear of that row already.
       Span simd = span;
-      if (L::channels != 4) {
+      if (L::channels != 4 && !whole) {
         const Span safeY = AxisSpan(by, m[3], img.height - 2.0, size);
         simd = {std::max(span.lo, safeY.lo), std::min(span.hi, safeY.hi)};
         if (simd.hi <= simd.lo) simd = {span.hi, span.hi};  // empty: all scalar

@@ -51,7 +51,6 @@ function isImage(name: string): boolean {
   return !name.startsWith('.') && IMAGE_EXTENSIONS.has(extname(name).toLowerCase());
 }
 
-/** The pictures of a folder with their labels, in a stable order (grouped by label, then path). */
 /** What a folder entry is, following symbolic links (a linked picture or folder counts too). */
 function kindOf(path: string): 'dir' | 'file' | 'other' {
   try {
@@ -62,6 +61,7 @@ function kindOf(path: string): 'dir' | 'file' | 'other' {
   }
 }
 
+/** The pictures of a folder with their labels, in a stable order (grouped by label, then path). */
 export function scanFolder(dir: string): EnrollEntry[] {
   const root = resolve(dir);
   const entries: EnrollEntry[] = [];

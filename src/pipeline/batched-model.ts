@@ -2,8 +2,9 @@
  * One IR compiled for every batch size a caller needs (1 .. a cap), each on first use. A frame's n
  * faces go through one inference of exactly batch n: on the CPU one batch-5 inference of the
  * re-identification model costs about 13% less than five batch-1 inferences under the LATENCY hint,
- * while padding 5 to 8 would cost 40% more (bench/batch.js, docs/config.md). A batch size not compiled yet is compiled in the background and
- * the items meanwhile go through the sizes that are ready, so no frame waits for a compile.
+ * while padding 5 to 8 would cost 40% more (bench/batch.js, docs/config.md). A batch size not
+ * compiled yet is compiled in the background and the items meanwhile go through the sizes that are
+ * ready, so no frame waits for a compile.
  */
 import { type RuntimeOptions } from '../engine';
 import { compileWith, type EngineInferRequest, type EngineModel, type EngineName } from '../engine/surface';
@@ -102,9 +103,8 @@ export class BatchedModel {
     if (count === 0) return new Float32Array(0);
     const chunks = this.#plan(count);
     const outputs = await Promise.all(chunks.map(({ start, length }) => this.run(length, (input) => fill(input, start, length))));
-    const total = outputs.reduce((sum, o) => sum + o.output.length, 0);
     if (outputs.length === 1) return outputs[0].output;
-    const all = new Float32Array(total);
+    const all = new Float32Array(outputs.reduce((sum, o) => sum + o.output.length, 0));
     let offset = 0;
     for (const { output } of outputs) {
       all.set(output, offset);

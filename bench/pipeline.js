@@ -7,11 +7,13 @@
 // flight (Python: one thread per frame). Both sides use the same detector confidence.
 // Part of `npm run bench`; alone: FACE_REID_MODELS=../shared/models node bench/pipeline.js [runs=100] [seconds=4] [inFlight=4] [rounds=5]
 const { mkdtempSync, writeFileSync, rmSync } = require('node:fs');
-const { join, dirname } = require('node:path');
+const { join } = require('node:path');
 const { tmpdir } = require('node:os');
 const sharp = require('sharp');
 const { FacePipeline, DEFAULT_CONFIDENCE } = require('../dist/pipeline');
 const { modelsDir } = require('../test/helpers/env');
+const { packedBgr } = require('../test/helpers/align-data');
+const { sampleDir } = require('./photos');
 const { median, row, pairedRatio, PythonOracle } = require('./lib');
 
 /** CPU time of this process (all threads) per frame: the cost, whatever else the machine runs. */
@@ -51,7 +53,7 @@ async function throughput(pipeline, frame, { seconds, inFlight }, cpu = {}) {
 }
 
 async function measure({ runs = 100, seconds = 4, inFlight = 4, rounds = 5, log = console.log } = {}) {
-  const source = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo', 'sample5.jpg');
+  const source = join(sampleDir(), 'sample5.jpg');
   const work = mkdtempSync(join(tmpdir(), 'face-reid-bench-'));
   let python;
   try {
@@ -59,9 +61,7 @@ async function measure({ runs = 100, seconds = 4, inFlight = 4, rounds = 5, log 
     const jpeg = await sharp(source).resize(1920, 1080, { fit: 'fill' }).jpeg({ quality: 92 }).toBuffer();
     const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
     const frame = { data, width: info.width, height: info.height, channels: 3 };
-    const bgr = Buffer.alloc(data.length);
-    for (let i = 0; i < data.length; i += 3) [bgr[i], bgr[i + 1], bgr[i + 2]] = [data[i + 2], data[i + 1], data[i]];
-    writeFileSync(join(work, 'frame.bgr'), bgr);
+    writeFileSync(join(work, 'frame.bgr'), packedBgr(frame));
     writeFileSync(join(work, 'frame.jpg'), jpeg);
 
     const modelDir = modelsDir();

@@ -11,6 +11,7 @@ const { FacePipeline, landmarkRoi, DEFAULT_CONFIDENCE } = require('../dist/pipel
 const { decodeImage } = require('../dist/image');
 const { writeAnnotated } = require('../dist/render/annotate');
 const { modelsDir, outputDir, runOracle } = require('./helpers/env');
+const { packedBgr } = require('./helpers/align-data');
 
 const demoDir = join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
 const samplePath = (i) => join(demoDir, `sample${i}.jpg`);
@@ -47,15 +48,6 @@ function matchToHand(faces, marks) {
   return hit;
 }
 
-const toBgr = (raw) => {
-  const out = Buffer.alloc(raw.width * raw.height * 3);
-  for (let i = 0; i < out.length; i += 3) {
-    out[i] = raw.data[i + 2];
-    out[i + 1] = raw.data[i + 1];
-    out[i + 2] = raw.data[i];
-  }
-  return out;
-};
 
 const dot = (a, b) => a.reduce((s, v, i) => s + v * b[i], 0);
 
@@ -72,7 +64,7 @@ describe('FacePipeline on the face-api demo photos', function () {
     for (let i = 1; i <= 6; i++) {
       const raw = await decodeImage(samplePath(i));
       const bgr = join(work, `sample${i}.bgr`);
-      writeFileSync(bgr, toBgr(raw));
+      writeFileSync(bgr, packedBgr(raw));
       frames.push({ i, raw, oracleImage: { raw: bgr, width: raw.width, height: raw.height } });
     }
   });

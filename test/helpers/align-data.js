@@ -1,5 +1,5 @@
 'use strict';
-// Shared by the align tests and bench: LFW landmarks, JPEG decoding, synthetic images,
+// Shared by the align tests and bench: LFW landmarks, JPEG decoding, BGR packing, synthetic images,
 // a seeded PRNG, and the binary protocol of test/oracle/align_oracle.py.
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -25,6 +25,17 @@ async function decode(path) {
   const { data, info } = await sharp(path).raw().toBuffer({ resolveWithObject: true });
   const order = info.channels === 1 ? 'gray' : info.channels === 3 ? 'rgb' : 'rgba';
   return { data, width: info.width, height: info.height, channels: info.channels, order, stride: info.width * info.channels };
+}
+
+/** Packed RGB pixels (3 channels, no row padding) as packed BGR: what cv2 and the oracles read. */
+function packedBgr(raw) {
+  const out = Buffer.alloc(raw.width * raw.height * 3);
+  for (let i = 0; i < out.length; i += 3) {
+    out[i] = raw.data[i + 2];
+    out[i + 1] = raw.data[i + 1];
+    out[i + 2] = raw.data[i];
+  }
+  return out;
 }
 
 function rawLfwPath(file) {
@@ -103,4 +114,4 @@ function maxAbsDiff(a, b) {
   return m;
 }
 
-module.exports = { rng, lfwLandmarks, decode, rawLfwPath, oracleImages, oracleSimilarity, synthetic, maxAbsDiff };
+module.exports = { rng, lfwLandmarks, decode, packedBgr, rawLfwPath, oracleImages, oracleSimilarity, synthetic, maxAbsDiff };

@@ -3,9 +3,10 @@
 // covered by the compiled ones meanwhile, and every chunking giving what batch-1 inferences give.
 const assert = require('node:assert/strict');
 const { BatchedModel, resolveModel, alignFaces, decodeImage } = require('../dist');
+const { cosineSimilarity } = require('../dist/reid');
 const { modelsDir, dataDir } = require('./helpers/env');
+const { lfwLandmarks } = require('./helpers/align-data');
 const { join } = require('node:path');
-const { readFileSync } = require('node:fs');
 
 const REID = 'face-reidentification-retail-0095';
 
@@ -17,11 +18,9 @@ describe('BatchedModel (face-reidentification-retail-0095, real LFW faces)', fun
 
   before(async () => {
     files = await resolveModel(REID, 'FP16', { modelDir: modelsDir() });
-    const lines = readFileSync(join(dataDir(), 'lfw', 'landmarks-deepfunneled.txt'), 'utf8').trim().split('\n').slice(0, 7);
     faces = [];
-    for (const line of lines) {
-      const [name, ...values] = line.split('\t');
-      faces.push({ image: await decodeImage(join(dataDir(), 'lfw', 'deepfunneled250', name)), landmarks: values.map(Number) });
+    for (const { file, landmarks } of lfwLandmarks('landmarks-deepfunneled.txt', 1).slice(0, 7)) {
+      faces.push({ image: await decodeImage(join(dataDir(), 'lfw', 'deepfunneled250', file)), landmarks });
     }
     const model = new BatchedModel({ ...files, device: 'CPU', maxBatch: 1 });
     single = [];
@@ -36,17 +35,11 @@ describe('BatchedModel (face-reidentification-retail-0095, real LFW faces)', fun
     for (let k = 0; k < length; k++) alignFaces(faces[start + k].image, [faces[start + k].landmarks], input.subarray(k * 3 * 128 * 128, (k + 1) * 3 * 128 * 128));
   };
 
-  const cosine = (a, b) => {
-    let ab = 0, aa = 0, bb = 0;
-    for (let k = 0; k < a.length; k++) [ab, aa, bb] = [ab + a[k] * b[k], aa + a[k] * a[k], bb + b[k] * b[k]];
-    return ab / Math.sqrt(aa * bb);
-  };
-
   /** Every face's output equals its batch-1 output (bf16 kernels may round a batch differently). */
   function assertSameAsSingle(all) {
     assert.equal(all.length, faces.length * 256);
     faces.forEach((_, i) => {
-      const c = cosine(all.subarray(i * 256, (i + 1) * 256), single[i]);
+      const c = cosineSimilarity(all.subarray(i * 256, (i + 1) * 256), single[i]);
       assert.ok(c >= 0.9999, `face ${i}: cosine ${c} with its batch-1 output`);
     });
   }

@@ -9,6 +9,7 @@ const { join, resolve } = require('node:path');
 const { modelPath, modelsDir, dataDir, runOracle } = require('./helpers/env');
 const { openvino, alignFace, FaceReid } = require('../dist');
 const { addonOrigin } = require('../dist/native');
+const { cosineSimilarity } = require('../dist/reid');
 
 const REID = 'face-reidentification-retail-0095';
 const NAMES = ['Aaron_Sorkin/Aaron_Sorkin_0001.jpg', 'Abdullah_Gul/Abdullah_Gul_0001.jpg', 'Zico/Zico_0001.jpg'];
@@ -28,16 +29,6 @@ function lfwItems() {
     assert.ok(table.has(name), `${name} missing from landmarks-deepfunneled.txt`);
     return { path: join(lfw, 'deepfunneled250', name), landmarks: table.get(name) };
   });
-}
-
-function cosine(a, b) {
-  let dot = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 describe(`addon build under test (${process.env.FACE_REID_ADDON ? 'FACE_REID_ADDON' : 'default lookup'})`, function () {
@@ -104,7 +95,7 @@ describe(`addon build under test (${process.env.FACE_REID_ADDON ? 'FACE_REID_ADD
       const ours = await reid.embedBatch(items.map((i) => ({ image: i.path, landmarks: i.landmarks })));
       ours.forEach((e, k) => {
         assert.strictEqual(e.length, 256);
-        const c = cosine(e, theirs[k]);
+        const c = cosineSimilarity(e, theirs[k]);
         assert.ok(c > 0.999, `${items[k].path}: cosine ${c}`);
       });
     } finally {

@@ -36,11 +36,17 @@ def to_planes(image, width, height):
     return cv2.resize(image, (width, height)).transpose(2, 0, 1).astype(np.float32)
 
 
-def crop(frame, position, size):
-    """The demo's crop: integer-truncated corners clipped to the frame."""
+def crop_corners(frame, position, size):
+    """The demo's crop corners: integer-truncated, clipped to the frame."""
     h, w = frame.shape[:2]
     p1 = np.clip(position.astype(int), [0, 0], [w, h])
     p2 = np.clip((position + size).astype(int), [0, 0], [w, h])
+    return p1, p2
+
+
+def crop(frame, position, size):
+    """The demo's crop of the frame."""
+    p1, p2 = crop_corners(frame, position, size)
     return frame[p1[1]:p2[1], p1[0]:p2[0]]
 
 
@@ -82,10 +88,8 @@ def detect(detectors, frame, confidence, roi_scale):
 
 
 def crop_bounds(frame, position, size):
-    """The integer corners `crop` cuts: the pixels the landmark model actually sees."""
-    h, w = frame.shape[:2]
-    p1 = np.clip(position.astype(int), [0, 0], [w, h])
-    p2 = np.clip((position + size).astype(int), [0, 0], [w, h])
+    """Origin and extent of what `crop` cuts: the pixels the landmark model actually sees."""
+    p1, p2 = crop_corners(frame, position, size)
     return p1.astype(np.float64), (p2 - p1).astype(np.float64)
 
 

@@ -7,7 +7,7 @@
 const { openvino, alignFace, decodeImage, FacePipeline } = require('../dist');
 const { l2NormaliseInPlace, cosineSimilarity } = require('../dist/util/vector');
 const { modelPath, modelsDir } = require('../test/helpers/env');
-const { median, PythonOracle, scratch, row } = require('./lib');
+const { median, medianAsyncMs, PythonOracle, scratch, row } = require('./lib');
 const { photos1080 } = require('./photos');
 
 const MODEL = 'face-reidentification-retail-0095';
@@ -58,13 +58,10 @@ async function run(options = {}) {
     const ours = [];
     const py = [];
     for (let r = 0; r < rounds; r++) {
-      const times = [];
-      for (let k = 0; k < passes; k++) {
-        const start = process.hrtime.bigint();
+      const passMs = await medianAsyncMs(passes, async () => {
         for (let p = 0; p < photos.length; p++) for (const f of photos[p].faces) await embedOne(frames[p], f);
-        times.push(Number(process.hrtime.bigint() - start) / 1e6 / faceCount);
-      }
-      ours.push(median(times));
+      });
+      ours.push(passMs / faceCount);
       const perPhoto = [];
       for (const photo of photos) {
         const answer = await python.call({ cmd: 'aligned', key: 'reid', image: photo.file, faces: photo.faces.map((f) => [...f]), runs: passes });

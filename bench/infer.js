@@ -12,37 +12,13 @@ const { join } = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { openvino } = require('../dist');
 const { modelPath, projectRoot } = require('../test/helpers/env');
-const { median, medianSyncMs, PythonOracle, scratch, row, pairedRatio } = require('./lib');
+const { median, medianSyncMs, medianAsyncMs, callsPerSecond, PythonOracle, scratch, row, pairedRatio } = require('./lib');
 
 const MODEL = 'face-reidentification-retail-0095';
 
 function deterministicInput(size) {
   // Pixel-like values 0..255: the model sees what it sees in production, not zeros.
   return new Float32Array(size).map((_, i) => (i * 7919) % 256);
-}
-
-async function asyncLatencyRound(request, runs) {
-  const times = new Array(runs);
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    await request.infer();
-    times[i] = Number(process.hrtime.bigint() - start) / 1e6;
-  }
-  return median(times);
-}
-
-async function throughputRound(requests, seconds) {
-  let done = 0;
-  const start = performance.now();
-  await Promise.all(
-    requests.map(async (r) => {
-      while (performance.now() - start < seconds * 1000) {
-        await r.infer();
-        done++;
-      }
-    }),
-  );
-  return done / ((performance.now() - start) / 1000);
 }
 
 /** benchmark_app of the oracle's wheel; its "Throughput: N FPS" line. */
@@ -85,7 +61,7 @@ async function run(options = {}) {
     const py = [];
     for (let r = 0; r < latencyRounds; r++) {
       ours.push(medianSyncMs(runs, () => request.inferSync()));
-      oursAsync.push(await asyncLatencyRound(request, runs));
+      oursAsync.push(await medianAsyncMs(runs, () => request.infer()));
       py.push((await python.call({ cmd: 'latency', key: 'latency', input: inputFile, runs })).medianMs);
       log(`latency round ${r + 1}/${latencyRounds}: ours ${ours[r].toFixed(3)} ms, async ${oursAsync[r].toFixed(3)} ms, python ${py[r].toFixed(3)} ms`);
     }
@@ -104,7 +80,7 @@ async function run(options = {}) {
     const oursFps = [];
     const pyFps = [];
     for (let r = 0; r < rounds; r++) {
-      oursFps.push(await throughputRound(requests, seconds));
+      oursFps.push((await callsPerSecond(seconds, requests.length, (i) => requests[i].infer())).rate);
       pyFps.push((await python.call({ cmd: 'throughput', key: 'throughput', input: inputFile, seconds })).fps);
       log(`throughput round ${r + 1}/${rounds}: ours ${oursFps[r].toFixed(1)}, python ${pyFps[r].toFixed(1)} faces/s`);
     }
@@ -116,7 +92,7 @@ async function run(options = {}) {
       const app = benchmarkApp(xml, appSeconds);
       appFps.push(app.fps);
       appRequests = app.requests;
-      oursVsApp.push(await throughputRound(requests, appSeconds));
+      oursVsApp.push((await callsPerSecond(appSeconds, requests.length, (i) => requests[i].infer())).rate);
       log(`benchmark_app round ${r + 1}/${appRounds}: app ${app.fps.toFixed(1)} FPS, ours ${oursVsApp[r].toFixed(1)} faces/s`);
     }
     requests.forEach((r) => r.close());

@@ -12,7 +12,7 @@ const root = resolve(__dirname, '..');
 const models = process.env.FACE_REID_MODELS || resolve(root, '..', 'shared', 'models');
 const data = process.env.FACE_REID_DATA || resolve(root, '..', 'shared', 'data');
 const python = process.env.FACE_REID_PYTHON || join(root, '.venv', 'bin', 'python');
-const median = (v) => v.slice().sort((a, b) => a - b)[v.length >> 1];
+const { median } = require('./lib');
 
 async function ours(items, rounds) {
   const reid = await FaceReid.create({ modelDir: models, config: { PERFORMANCE_HINT: 'THROUGHPUT' } });

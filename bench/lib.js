@@ -32,6 +32,35 @@ function medianSyncMs(runs, fn) {
   return median(times);
 }
 
+/** Median milliseconds of `runs` calls of an async `fn`, each awaited before the next. */
+async function medianAsyncMs(runs, fn) {
+  const times = new Array(runs);
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    await fn();
+    times[i] = Number(process.hrtime.bigint() - start) / 1e6;
+  }
+  return median(times);
+}
+
+/**
+ * Completed calls per second over `seconds`, with `lanes` loops running at once: lane i calls
+ * `fn(i)`, awaits it, and calls again until the time is up. Also returns how many completed.
+ */
+async function callsPerSecond(seconds, lanes, fn) {
+  let done = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: lanes }, async (_, lane) => {
+      while (performance.now() - start < seconds * 1000) {
+        await fn(lane);
+        done++;
+      }
+    }),
+  );
+  return { rate: done / ((performance.now() - start) / 1000), done };
+}
+
 /** Processor model and core counts, from /proc/cpuinfo where there is one (os.cpus() otherwise). */
 function machine() {
   const cpus = os.cpus();
@@ -120,4 +149,4 @@ function pairedRatio(ours, reference, better = 'lower') {
   return median(ours.map((o, i) => (better === 'lower' ? reference[i] / o : o / reference[i])));
 }
 
-module.exports = { median, medianSyncMs, timeMs, machine, scratch, PythonOracle, row, pairedRatio };
+module.exports = { median, medianSyncMs, medianAsyncMs, callsPerSecond, timeMs, machine, scratch, PythonOracle, row, pairedRatio };

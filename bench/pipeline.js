@@ -14,7 +14,7 @@ const { FacePipeline, DEFAULT_CONFIDENCE } = require('../dist/pipeline');
 const { modelsDir } = require('../test/helpers/env');
 const { packedBgr } = require('../test/helpers/align-data');
 const { sampleDir } = require('./photos');
-const { median, row, pairedRatio, PythonOracle } = require('./lib');
+const { median, medianAsyncMs, callsPerSecond, row, pairedRatio, PythonOracle } = require('./lib');
 
 /** CPU time of this process (all threads) per frame: the cost, whatever else the machine runs. */
 const cpuMs = () => {
@@ -24,32 +24,18 @@ const cpuMs = () => {
 
 async function latency(pipeline, frame, n, cpu = {}) {
   for (let i = 0; i < 10; i++) await pipeline.analyzeRaw(frame);
-  const times = [];
   const cpu0 = cpuMs();
-  for (let i = 0; i < n; i++) {
-    const start = process.hrtime.bigint();
-    await pipeline.analyzeRaw(frame);
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
+  const ms = await medianAsyncMs(n, () => pipeline.analyzeRaw(frame));
   cpu.perFrame = (cpuMs() - cpu0) / n;
-  return median(times);
+  return ms;
 }
 
 async function throughput(pipeline, frame, { seconds, inFlight }, cpu = {}) {
   await Promise.all(Array.from({ length: inFlight }, () => pipeline.analyzeRaw(frame)));
-  let done = 0;
   const cpu0 = cpuMs();
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (performance.now() - start < seconds * 1000) {
-        await pipeline.analyzeRaw(frame);
-        done++;
-      }
-    }),
-  );
+  const { rate, done } = await callsPerSecond(seconds, inFlight, () => pipeline.analyzeRaw(frame));
   cpu.perFrame = (cpuMs() - cpu0) / done;
-  return done / ((performance.now() - start) / 1000);
+  return rate;
 }
 
 async function measure({ runs = 100, seconds = 4, inFlight = 4, rounds = 5, log = console.log } = {}) {
@@ -82,13 +68,9 @@ async function measure({ runs = 100, seconds = 4, inFlight = 4, rounds = 5, log 
       const oursLatency = await latency(lat, frame, runs, oursLatCpu);
       const pyLat = await python.call({ cmd: 'latency', runs });
       const pyLatency = pyLat.medianMs;
-      const decodeTimes = [];
-      for (let i = 0; i < Math.max(10, runs >> 2); i++) {
-        const start = process.hrtime.bigint();
-        await lat.analyze(jpeg);
-        decodeTimes.push(Number(process.hrtime.bigint() - start) / 1e6);
-      }
-      const pyDecode = (await python.call({ cmd: 'decode', runs: Math.max(10, runs >> 2) })).medianMs;
+      const decodeRuns = Math.max(10, runs >> 2);
+      const oursDecode = await medianAsyncMs(decodeRuns, () => lat.analyze(jpeg));
+      const pyDecode = (await python.call({ cmd: 'decode', runs: decodeRuns })).medianMs;
       const oursTpCpu = {};
       const oursFps = await throughput(tp, frame, { seconds, inFlight }, oursTpCpu);
       const pyTp = await python.call({ cmd: 'throughput', seconds, threads: inFlight });
@@ -96,9 +78,9 @@ async function measure({ runs = 100, seconds = 4, inFlight = 4, rounds = 5, log 
       rows.latencyCpu.push([oursLatCpu.perFrame, pyLat.cpuMsPerFrame]);
       rows.throughputCpu.push([oursTpCpu.perFrame, pyTp.cpuMsPerFrame]);
       rows.latency.push([oursLatency, pyLatency]);
-      rows.decode.push([median(decodeTimes), pyDecode]);
+      rows.decode.push([oursDecode, pyDecode]);
       rows.throughput.push([oursFps, pyFps]);
-      log(`round ${round + 1}/${rounds}: latency ${oursLatency.toFixed(1)} vs ${pyLatency.toFixed(1)} ms, with decode ${median(decodeTimes).toFixed(1)} vs ${pyDecode.toFixed(1)} ms, throughput ${oursFps.toFixed(1)} vs ${pyFps.toFixed(1)} frames/s; CPU ms/frame latency ${oursLatCpu.perFrame.toFixed(1)} vs ${pyLat.cpuMsPerFrame.toFixed(1)}, throughput ${oursTpCpu.perFrame.toFixed(1)} vs ${pyTp.cpuMsPerFrame.toFixed(1)}`);
+      log(`round ${round + 1}/${rounds}: latency ${oursLatency.toFixed(1)} vs ${pyLatency.toFixed(1)} ms, with decode ${oursDecode.toFixed(1)} vs ${pyDecode.toFixed(1)} ms, throughput ${oursFps.toFixed(1)} vs ${pyFps.toFixed(1)} frames/s; CPU ms/frame latency ${oursLatCpu.perFrame.toFixed(1)} vs ${pyLat.cpuMsPerFrame.toFixed(1)}, throughput ${oursTpCpu.perFrame.toFixed(1)} vs ${pyTp.cpuMsPerFrame.toFixed(1)}`);
     }
     await Promise.all([lat.close(), tp.close()]);
     const col = (key, i) => median(rows[key].map((r) => r[i]));

@@ -6,21 +6,9 @@ const { join } = require('node:path');
 const { openvino, FaceReid, evaluateLfw } = require('../dist');
 const { readLandmarks } = require('../dist/eval/lfw-data');
 const { modelPath, modelsDir, dataDir } = require('../test/helpers/env');
-const { median, row } = require('./lib');
+const { median, callsPerSecond, row } = require('./lib');
 
 const MODEL = 'face-reidentification-retail-0095';
-
-async function busyFps(requests, seconds) {
-  let done = 0;
-  const start = performance.now();
-  await Promise.all(requests.map(async (r) => {
-    while (performance.now() - start < seconds * 1000) {
-      await r.infer();
-      done++;
-    }
-  }));
-  return done / ((performance.now() - start) / 1000);
-}
 
 async function lfw(precision, log) {
   const lfwDir = join(dataDir(), 'lfw');
@@ -59,7 +47,7 @@ async function run(options = {}) {
   });
   for (const s of sets) await Promise.all(s.requests.map((r) => r.infer()));
   for (let r = 0; r < rounds; r++) {
-    for (const s of sets) s.fps.push(await busyFps(s.requests, seconds));
+    for (const s of sets) s.fps.push((await callsPerSecond(seconds, s.requests.length, (i) => s.requests[i].infer())).rate);
     log(`round ${r + 1}/${rounds}: ${sets.map((s) => `${s.precision} ${s.fps[r].toFixed(1)}`).join(', ')} faces/s`);
   }
   for (const s of sets) {

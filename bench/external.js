@@ -2,19 +2,11 @@
 // Adapters for the standalone benchmark scripts (bench/align.js, lfw-embed.js, match.js):
 // each is run as a child process, unchanged, and its printed comparison lines become table rows.
 // A line that no longer parses is reported as a note rather than guessed at.
-const { spawnSync } = require('node:child_process');
-const { join } = require('node:path');
-const { row } = require('./lib');
-
-function runScript(file, args) {
-  const r = spawnSync(process.execPath, [join(__dirname, file), ...args], { encoding: 'utf8', env: process.env, maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`${file} failed (${r.status}): ${(r.stderr || '').slice(-800)}`);
-  return r.stdout;
-}
+const { row, runNodeScript } = require('./lib');
 
 /** bench/align.js: "<name>  ours X µs   OpenCV Y µs   ratio R" lines. */
 function alignRows(options = {}) {
-  const out = runScript('align.js', [String(options.quick ? 1000 : 4000)]);
+  const out = runNodeScript('align.js', [String(options.quick ? 1000 : 4000)]);
   const rows = [];
   for (const line of out.split('\n')) {
     const m = /^(.+?)\s+ours\s+([\d.]+)\s*µs\s+OpenCV\s+([\d.]+)\s*µs/.exec(line.trim());
@@ -26,7 +18,7 @@ function alignRows(options = {}) {
 
 /** bench/match.js: the gallery's match against 100,000 identities vs a naive Array reference. */
 function matchRows() {
-  const out = runScript('match.js', []);
+  const out = runNodeScript('match.js', []);
   const rows = [];
   const ours = /match \(simd, k=5\) vs 100000 identities × 256: median ([\d.]+) ms/.exec(out);
   const ref = /reference \(Array rows, map \+ full sort\): median ([\d.]+) ms/.exec(out);
@@ -39,7 +31,7 @@ function matchRows() {
 
 /** bench/lfw-embed.js: embeddings per second on 1,000 LFW faces decoded in memory, THROUGHPUT. */
 function lfwEmbedRows() {
-  const out = runScript('lfw-embed.js', []);
+  const out = runNodeScript('lfw-embed.js', []);
   const m = /ours ([\d.]+) faces\/s, python ([\d.]+) faces\/s/.exec(out.split('\n').filter(Boolean).at(-1) || '');
   if (!m) return [row({ bench: 'lfw-embed', name: 'bench/lfw-embed.js', note: `output not understood: ${out.slice(-300)}` })];
   return [row({ bench: 'lfw-embed', name: 'embeddings, 1,000 LFW faces in memory', ours: Number(m[1]), reference: Number(m[2]), referenceName: 'Python cv2.warpAffine + AsyncInferQueue', unit: 'faces/s', better: 'higher', note: 'bench/lfw-embed.js, THROUGHPUT hint, landmarks given' })];

@@ -4,7 +4,7 @@
 const os = require('node:os');
 const { readFileSync, mkdtempSync } = require('node:fs');
 const { join } = require('node:path');
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const readline = require('node:readline');
 const { pythonExecutable, projectRoot } = require('../test/helpers/env');
 
@@ -59,6 +59,20 @@ async function callsPerSecond(seconds, lanes, fn) {
     }),
   );
   return { rate: done / ((performance.now() - start) / 1000), done };
+}
+
+/**
+ * Runs a script of bench/ in a child Node process and returns its stdout; a non-zero exit throws
+ * with the end of its stderr. `nodeArgs` go before the script, `env` on top of this process's.
+ */
+function runNodeScript(file, args = [], { nodeArgs = [], env = {} } = {}) {
+  const r = spawnSync(process.execPath, [...nodeArgs, join(__dirname, file), ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 1 << 26,
+  });
+  if (r.status !== 0) throw new Error(`${file} failed (${r.status}): ${(r.stderr || '').slice(-800)}`);
+  return r.stdout;
 }
 
 /** Processor model and core counts, from /proc/cpuinfo where there is one (os.cpus() otherwise). */
@@ -149,4 +163,4 @@ function pairedRatio(ours, reference, better = 'lower') {
   return median(ours.map((o, i) => (better === 'lower' ? reference[i] / o : o / reference[i])));
 }
 
-module.exports = { median, medianSyncMs, medianAsyncMs, callsPerSecond, timeMs, machine, scratch, PythonOracle, row, pairedRatio };
+module.exports = { runNodeScript, median, medianSyncMs, medianAsyncMs, callsPerSecond, timeMs, machine, scratch, PythonOracle, row, pairedRatio };

@@ -6,16 +6,11 @@
 //    counter (bench/native/malloc_count.c, compiled here with cc) read before and after N calls.
 const { spawnSync } = require('node:child_process');
 const { join, basename } = require('node:path');
-const { scratch, row } = require('./lib');
+const { scratch, row, runNodeScript } = require('./lib');
 
 function worker(args, env = {}) {
-  const result = spawnSync(process.execPath, ['--expose-gc', join(__dirname, 'memory-worker.js'), ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    maxBuffer: 1 << 26,
-  });
-  if (result.status !== 0) throw new Error(`memory worker ${args[0]} failed (${result.status}): ${result.stderr}`);
-  return result.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const out = runNodeScript('memory-worker.js', args, { nodeArgs: ['--expose-gc'], env });
+  return out.trim().split('\n').map((l) => JSON.parse(l));
 }
 
 /** Groups a shared object path into the parts of our stack. */

@@ -9,6 +9,7 @@
 import { type RuntimeOptions } from '../engine';
 import { compileWith, type EngineInferRequest, type EngineModel, type EngineName } from '../engine/surface';
 import { RequestPool } from '../engine/request-pool';
+import { CompileCache } from './compile-cache';
 import type { OpenVinoProperties, Precision } from '../config';
 import { resolveModel, type ModelName } from '../models';
 import { FaceReidError, invalidType, outOfRange } from '../errors';
@@ -48,7 +49,7 @@ export const DEFAULT_MAX_BATCH = 16;
 
 export class BatchedModel {
   readonly #options: BatchedModelOptions;
-  readonly #variants = new Map<number, Promise<Variant>>();
+  readonly #variants = new CompileCache<number, Variant>();
   /** Batch sizes whose compile has finished: the ones runAll may plan with right away. */
   readonly #ready = new Set<number>();
   /** Sizes whose background compile failed: runAll stops asking for them (run(n) still tries). */
@@ -136,17 +137,12 @@ export class BatchedModel {
 
   #variant(batch: number): Promise<Variant> {
     if (this.#closed) return Promise.reject(new FaceReidError('The model was closed', 'CLOSED'));
-    let variant = this.#variants.get(batch);
-    if (!variant) {
-      variant = this.#compile(batch);
-      this.#variants.set(batch, variant);
-      // A failed compile must not poison later calls.
-      variant.then(
-        () => this.#ready.add(batch),
-        () => this.#variants.delete(batch),
-      );
-    }
-    return variant;
+    return this.#variants.get(batch, () =>
+      this.#compile(batch).then((variant) => {
+        this.#ready.add(batch);
+        return variant;
+      }),
+    );
   }
 
   async #compile(batch: number): Promise<Variant> {
@@ -170,13 +166,10 @@ export class BatchedModel {
 
   async close(): Promise<void> {
     this.#closed = true;
-    const variants = await Promise.allSettled(this.#variants.values());
-    for (const v of variants) {
-      if (v.status !== 'fulfilled') continue;
-      for (const slot of v.value.pool.drain()) slot.request.close();
-      v.value.model.close();
+    for (const variant of await this.#variants.settle()) {
+      for (const slot of variant.pool.drain()) slot.request.close();
+      variant.model.close();
     }
-    this.#variants.clear();
     this.#ready.clear();
     this.#unavailable.clear();
   }

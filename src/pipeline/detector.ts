@@ -9,6 +9,7 @@ import { resizeIntoAsync } from '../align';
 import type { RawImage } from '../image';
 import type { DetectorConfig } from '../config';
 import { FaceReidError } from '../errors';
+import { CompileCache } from './compile-cache';
 import { openBatchedModel, resolveModelFiles, type BatchedModel, type ModelFiles, type ModelSource } from './batched-model';
 
 export const DETECTOR_MODEL = 'face-detection-retail-0004';
@@ -101,7 +102,7 @@ export class FaceDetector {
   readonly #files: ModelFiles;
   readonly #source: ModelSource;
   /** One compiled detector per input size, "WxH" -> model (a video stream needs one). */
-  readonly #models = new Map<string, Promise<BatchedModel>>();
+  readonly #models = new CompileCache<string, BatchedModel>();
   #closed = false;
   /** The device OpenVINO compiled the model for. */
   readonly device: string;
@@ -112,7 +113,7 @@ export class FaceDetector {
   private constructor(files: ModelFiles, config: DetectorConfig & ModelSource, square: BatchedModel, device: string) {
     this.#files = files;
     this.#source = config;
-    this.#models.set(`${SIDE}x${SIDE}`, Promise.resolve(square));
+    this.#models.set(`${SIDE}x${SIDE}`, square);
     this.device = device;
     this.confidence = config.confidence ?? DEFAULT_CONFIDENCE;
     this.minFaceSize = config.minFaceSize ?? 0;
@@ -138,21 +139,15 @@ export class FaceDetector {
 
   #modelFor(size: { width: number; height: number }): Promise<BatchedModel> {
     if (this.#closed) return Promise.reject(new FaceReidError('The detector was closed', 'CLOSED'));
-    const key = `${size.width}x${size.height}`;
-    let model = this.#models.get(key);
-    if (!model) {
-      // Compiled on first use of a frame shape (about 0.1-0.2 s), then reused.
-      model = openBatchedModel(this.#files, this.#source, { maxBatch: 1, imageSize: size }).then((m) => m.model);
-      this.#models.set(key, model);
-      model.catch(() => this.#models.delete(key)); // a failed compile is retried by the next frame
-    }
-    return model;
+    // Compiled on first use of a frame shape (about 0.1-0.2 s), then reused; a failed compile is
+    // retried by the next frame.
+    return this.#models.get(`${size.width}x${size.height}`, () =>
+      openBatchedModel(this.#files, this.#source, { maxBatch: 1, imageSize: size }).then((m) => m.model),
+    );
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    const models = await Promise.allSettled(this.#models.values());
-    this.#models.clear();
-    await Promise.all(models.map((m) => (m.status === 'fulfilled' ? m.value.close() : undefined)));
+    await Promise.all((await this.#models.settle()).map((model) => model.close()));
   }
 }

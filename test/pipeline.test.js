@@ -360,12 +360,9 @@ describe('parseDetections (SSD rows)', () => {
   });
 });
 
-describe("the detector's DetectionOutput threshold raised to our confidence", function () {
-  this.timeout(300000);
-  const { withDetectionThreshold, FaceDetector, parseDetections, detectorInputSize } = require('../dist/pipeline/detector');
-  const { openvino } = require('../dist');
-  const { resizeInto } = require('../dist/align');
-  const { modelPath } = require('./helpers/env');
+// For an IR the detector cannot cut to its SSD head (detector-decode.test.js covers the cut).
+describe("the detector's DetectionOutput threshold raised to our confidence", () => {
+  const { withDetectionThreshold } = require('../dist/pipeline/detector');
 
   it('raises the IR attribute to just under the confidence, never lowers it, and leaves other IR alone', () => {
     const layer = (t) => `<layer id="273" name="detection_out" type="DetectionOutput" version="opset8">\n\t<data top_k="400" confidence_threshold="${t}" nms_threshold="0.45" />`;
@@ -375,28 +372,6 @@ describe("the detector's DetectionOutput threshold raised to our confidence", fu
     assert.ok(raised.includes('nms_threshold="0.45"'));
     assert.equal(withDetectionThreshold(layer('0.01'), 0.001), layer('0.01'));
     assert.equal(withDetectionThreshold('<layer type="Convolution"><data strides="1,1" /></layer>', 0.6), undefined);
-  });
-
-  it('on the six photos, its faces are exactly those of the unedited IR filtered at the confidence', async () => {
-    const detector = await FaceDetector.create({ modelDir: modelsDir() });
-    const reference = new Map();
-    try {
-      for (let i = 1; i <= 6; i++) {
-        const frame = await decodeImage(samplePath(i));
-        const size = detectorInputSize(frame.width, frame.height);
-        const key = `${size.width}x${size.height}`;
-        if (!reference.has(key)) reference.set(key, openvino.compileModel({ xml: modelPath('face-detection-retail-0004').xml, imageSize: size }).createInferRequest());
-        const request = reference.get(key);
-        resizeInto(frame, request.inputBuffer(0), size);
-        const rows = Object.values(request.inferSync())[0];
-        const expected = parseDetections(rows, frame.width, frame.height, DEFAULT_CONFIDENCE, 0);
-        assert.ok(expected.length >= 3, `sample${i}`);
-        assert.deepEqual(await detector.detect(frame), expected, `sample${i}`);
-      }
-    } finally {
-      for (const request of reference.values()) request.close();
-      await detector.close();
-    }
   });
 });
 

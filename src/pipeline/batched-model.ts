@@ -42,6 +42,14 @@ interface Variant {
   outputName: string;
 }
 
+export interface BatchResult {
+  /** The model's first output. */
+  output: Float32Array;
+  /** Every output, keyed by tensor name. */
+  outputs: Record<string, Float32Array>;
+  batch: number;
+}
+
 /** `fill(input, start, length)` writes items start .. start+length-1 into slots 0 .. length-1. */
 export type BatchFill = (input: Float32Array, start: number, length: number) => void | Promise<void>;
 
@@ -76,16 +84,16 @@ export class BatchedModel {
 
   /**
    * Runs `n` items (1 <= n <= maxBatch) as one inference of batch n, compiling that batch first if
-   * needed: `fill` writes the items (it may be async, e.g. a kernel on the libuv pool), and the
-   * first output comes back as a fresh copy.
+   * needed: `fill` writes the items (it may be async, e.g. a kernel on the libuv pool); the
+   * outputs come back as fresh copies, the first one also as `output`.
    */
-  async run(n: number, fill: (input: Float32Array, batch: number) => void | Promise<void>): Promise<{ output: Float32Array; batch: number }> {
+  async run(n: number, fill: (input: Float32Array, batch: number) => void | Promise<void>): Promise<BatchResult> {
     this.#checkBatch(n, 'n');
     const variant = await this.#variant(n);
     return variant.pool.use(async (slot) => {
       await fill(slot.input, n);
-      const outputs = await slot.request.infer();
-      return { output: outputs[variant.outputName] as Float32Array, batch: n };
+      const outputs = (await slot.request.infer()) as Record<string, Float32Array>;
+      return { output: outputs[variant.outputName], outputs, batch: n };
     });
   }
 

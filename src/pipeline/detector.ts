@@ -11,6 +11,8 @@ import type { DetectorConfig } from '../config';
 import { FaceReidError } from '../errors';
 import { CompileCache } from './compile-cache';
 import { openBatchedModel, resolveModelFiles, type BatchedModel, type ModelFiles, type ModelSource } from './batched-model';
+import { cutSsdHead, type SsdHead } from './ssd-head';
+import { clusteredPriors, decodeSsd, type GridSize } from './ssd-decode';
 
 export const DETECTOR_MODEL = 'face-detection-retail-0004';
 /** The IR's own input side, kept as the short side of the reshaped input. */
@@ -50,6 +52,21 @@ export interface Detection {
 /** Smallest detector score kept: the Open Model Zoo demo's. */
 export const DEFAULT_CONFIDENCE = 0.6;
 
+/**
+ * A detection in frame pixels from one in coordinates normalised to the detector input, clipped to
+ * the frame; undefined when nothing of it is left or it is smaller than `minFaceSize`.
+ */
+function inFrame(score: number, corners: ArrayLike<number>, width: number, height: number, minFaceSize: number): Detection | undefined {
+  const clamp = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
+  const x0 = clamp(corners[0] * width, width);
+  const y0 = clamp(corners[1] * height, height);
+  const x1 = clamp(corners[2] * width, width);
+  const y1 = clamp(corners[3] * height, height);
+  const box = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  if (box.width <= 0 || box.height <= 0 || Math.min(box.width, box.height) < minFaceSize) return undefined;
+  return { box, score };
+}
+
 /** Parses the SSD output: rows after image_id -1 are ignored; boxes are clipped to the frame. */
 export function parseDetections(output: Float32Array, width: number, height: number, confidence: number, minFaceSize: number): Detection[] {
   const found: Detection[] = [];
@@ -57,14 +74,8 @@ export function parseDetections(output: Float32Array, width: number, height: num
     if (output[r] < 0) break; // image_id -1 ends the list
     const score = output[r + 2];
     if (!(score >= confidence)) continue;
-    const clamp = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
-    const x0 = clamp(output[r + 3] * width, width);
-    const y0 = clamp(output[r + 4] * height, height);
-    const x1 = clamp(output[r + 5] * width, width);
-    const y1 = clamp(output[r + 6] * height, height);
-    const box = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
-    if (box.width <= 0 || box.height <= 0 || Math.min(box.width, box.height) < minFaceSize) continue;
-    found.push({ box, score });
+    const detection = inFrame(score, output.subarray(r + 3, r + 7), width, height, minFaceSize);
+    if (detection) found.push(detection);
   }
   return found.sort((a, b) => b.score - a.score);
 }
@@ -90,19 +101,32 @@ export function withDetectionThreshold(xml: string, confidence: number): string 
   return xml.replace(DETECTION_THRESHOLD, `$1${wanted}$3`);
 }
 
-/** The IR to compile: edited in memory with our threshold on the C API engine, else the files. */
-async function detectorIr(files: { xml: string; bin: string }, confidence: number, source: ModelSource): Promise<ModelFiles> {
-  if ((source.engine ?? 'c-api') !== 'c-api') return files; // openvino-node compiles from files only
-  const edited = withDetectionThreshold(await readFile(files.xml, 'utf8'), confidence);
-  if (edited === undefined) return files;
-  return { xml: new TextEncoder().encode(edited), bin: await readFile(files.bin) };
+/**
+ * The IR to compile. On the C API engine it is edited in memory: cut to its raw head outputs for
+ * our own decoding (ssd-head.ts), or, for an IR of another shape, with its DetectionOutput
+ * threshold raised to our confidence. openvino-node compiles files only: those are used unedited.
+ */
+async function detectorIr(files: { xml: string; bin: string }, confidence: number, source: ModelSource): Promise<{ files: ModelFiles; head?: SsdHead }> {
+  if ((source.engine ?? 'c-api') !== 'c-api') return { files };
+  const [xml, bin] = await Promise.all([readFile(files.xml, 'utf8'), readFile(files.bin)]);
+  const cut = cutSsdHead(xml, bin);
+  if (cut) return { files: { xml: new TextEncoder().encode(cut.xml), bin }, head: cut.head };
+  const edited = withDetectionThreshold(xml, confidence);
+  return { files: edited === undefined ? files : { xml: new TextEncoder().encode(edited), bin } };
+}
+
+/** A detector compiled for one input size, with the priors of its grid when we decode ourselves. */
+interface SizedDetector {
+  model: BatchedModel;
+  decode?: { grid: GridSize; priors: Float32Array };
 }
 
 export class FaceDetector {
   readonly #files: ModelFiles;
+  readonly #head: SsdHead | undefined;
   readonly #source: ModelSource;
   /** One compiled detector per input size, "WxH" -> model (a video stream needs one). */
-  readonly #models = new CompileCache<string, BatchedModel>();
+  readonly #models = new CompileCache<string, SizedDetector>();
   #closed = false;
   /** The device OpenVINO compiled the model for. */
   readonly device: string;
@@ -110,10 +134,10 @@ export class FaceDetector {
   readonly minFaceSize: number;
   readonly keepAspect: boolean;
 
-  private constructor(files: ModelFiles, config: DetectorConfig & ModelSource, square: BatchedModel, device: string) {
-    this.#files = files;
+  private constructor(ir: { files: ModelFiles; head?: SsdHead }, config: DetectorConfig & ModelSource, device: string) {
+    this.#files = ir.files;
+    this.#head = ir.head;
     this.#source = config;
-    this.#models.set(`${SIDE}x${SIDE}`, square);
     this.device = device;
     this.confidence = config.confidence ?? DEFAULT_CONFIDENCE;
     this.minFaceSize = config.minFaceSize ?? 0;
@@ -122,32 +146,58 @@ export class FaceDetector {
 
   /** Compiles the 300x300 detector now so that configuration mistakes surface at create time. */
   static async create(config: DetectorConfig & ModelSource = {}): Promise<FaceDetector> {
-    const files = await detectorIr(await resolveModelFiles(DETECTOR_MODEL, config), config.confidence ?? DEFAULT_CONFIDENCE, config);
-    const { model, device } = await openBatchedModel(files, config, { maxBatch: 1, imageSize: { width: SIDE, height: SIDE } });
-    return new FaceDetector(files, config, model, device);
+    const ir = await detectorIr(await resolveModelFiles(DETECTOR_MODEL, config), config.confidence ?? DEFAULT_CONFIDENCE, config);
+    const { model, device } = await openBatchedModel(ir.files, config, { maxBatch: 1, imageSize: { width: SIDE, height: SIDE } });
+    const detector = new FaceDetector(ir, config, device);
+    try {
+      detector.#models.set(`${SIDE}x${SIDE}`, await detector.#sized(model, { width: SIDE, height: SIDE }));
+    } catch (err) {
+      await model.close();
+      throw err;
+    }
+    return detector;
   }
 
   /** Every face of the frame with a score >= confidence, highest first. */
   async detect(image: RawImage): Promise<Detection[]> {
     const size = detectorInputSize(image.width, image.height, this.keepAspect);
-    const model = await this.#modelFor(size);
+    const { model, decode } = await this.#modelFor(size);
     // The full-frame resize (about 0.3 ms for 1920x1080 to 544x300) runs on the libuv pool so
     // that the JS thread stays free to start other frames' inferences.
-    const { output } = await model.run(1, (input) => resizeIntoAsync(image, input, size));
-    return parseDetections(output, image.width, image.height, this.confidence, this.minFaceSize);
+    const { output, outputs } = await model.run(1, (input) => resizeIntoAsync(image, input, size));
+    const head = this.#head;
+    if (!decode || !head) return parseDetections(output, image.width, image.height, this.confidence, this.minFaceSize);
+    const found = decodeSsd({ loc: outputs[head.loc], conf: outputs[head.conf], priors: decode.priors }, decode.grid, head.priors.widths.length, { variances: head.priors.variances, detection: head.detection }, this.confidence);
+    return found.flatMap((d) => inFrame(d.score, [d.xmin, d.ymin, d.xmax, d.ymax], image.width, image.height, this.minFaceSize) ?? []);
   }
 
-  #modelFor(size: { width: number; height: number }): Promise<BatchedModel> {
+  #modelFor(size: GridSize): Promise<SizedDetector> {
     if (this.#closed) return Promise.reject(new FaceReidError('The detector was closed', 'CLOSED'));
     // Compiled on first use of a frame shape (about 0.1-0.2 s), then reused; a failed compile is
     // retried by the next frame.
-    return this.#models.get(`${size.width}x${size.height}`, () =>
-      openBatchedModel(this.#files, this.#source, { maxBatch: 1, imageSize: size }).then((m) => m.model),
-    );
+    return this.#models.get(`${size.width}x${size.height}`, async () => {
+      const { model } = await openBatchedModel(this.#files, this.#source, { maxBatch: 1, imageSize: size });
+      try {
+        return await this.#sized(model, size);
+      } catch (err) {
+        await model.close();
+        throw err;
+      }
+    });
+  }
+
+  /** The compiled model with, for a cut IR, the priors of the grid its head outputs have. */
+  async #sized(model: BatchedModel, input: GridSize): Promise<SizedDetector> {
+    const head = this.#head;
+    if (!head) return { model };
+    const shape = (await model.warm()).outputs.find((o) => o.name === head.loc)?.shape;
+    if (!shape || shape.length !== 4 || !(shape[2] > 0 && shape[3] > 0)) throw new FaceReidError(`The detector's ${head.loc} output has shape ${JSON.stringify(shape)}; expected [1, C, H, W]`, 'INPUT_MISMATCH');
+    const grid = { width: shape[3], height: shape[2] };
+    return { model, decode: { grid, priors: clusteredPriors(head.priors, grid, input) } };
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all((await this.#models.settle()).map((model) => model.close()));
+    await Promise.all((await this.#models.settle()).map(({ model }) => model.close()));
   }
 }

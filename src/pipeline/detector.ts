@@ -167,7 +167,7 @@ export class FaceDetector {
     const { output, outputs } = await model.run(1, (input) => resizeIntoAsync(image, input, size));
     const head = this.#head;
     if (!decode || !head) return parseDetections(output, image.width, image.height, this.confidence, this.minFaceSize);
-    const found = decodeSsd({ loc: outputs[head.loc], conf: outputs[head.conf], priors: decode.priors }, decode.grid, head.priors.widths.length, { variances: head.priors.variances, detection: head.detection }, this.confidence);
+    const found = decodeSsd(head, { loc: outputs[head.loc], conf: outputs[head.conf], priors: decode.priors }, decode.grid, this.confidence);
     return found.flatMap((d) => inFrame(d.score, [d.xmin, d.ymin, d.xmax, d.ymax], image.width, image.height, this.minFaceSize) ?? []);
   }
 

@@ -14,7 +14,7 @@ export interface IrLayer {
   /** The attributes of the layer's `<data>` element. */
   data: Record<string, string>;
   /** Output port id -> its dimensions and (when it has them) its tensor names. */
-  outputs: Map<string, { dims: number[]; names?: string }>;
+  outputs: Map<string, { dims: number[]; precision?: string; names?: string }>;
   /** Where the layer's block starts and ends in the XML. */
   span: [number, number];
 }
@@ -48,7 +48,7 @@ function outputPorts(body: string): IrLayer['outputs'] {
   if (!section) return ports;
   for (const [, head, inner] of section[1].matchAll(/<port\b([^>]*)>([\s\S]*?)<\/port>/g)) {
     const a = attributes(head);
-    ports.set(a.id, { dims: [...inner.matchAll(/<dim>(-?\d+)<\/dim>/g)].map((m) => Number(m[1])), names: a.names });
+    ports.set(a.id, { dims: [...inner.matchAll(/<dim>(-?\d+)<\/dim>/g)].map((m) => Number(m[1])), precision: a.precision, names: a.names });
   }
   return ports;
 }
@@ -148,8 +148,9 @@ export class IrGraph {
     xml += this.#xml.slice(at);
     const resultLayers = results
       .map(({ id, from }) => {
-        const dims = this.dims(from)!.map((d) => `<dim>${d}</dim>`).join('');
-        return `\t\t<layer id="${id}" name="${from.layer.name}/sink_port_${from.port}" type="Result" version="opset1">\n\t\t\t<input>\n\t\t\t\t<port id="0" precision="FP32">${dims}</port>\n\t\t\t</input>\n\t\t</layer>\n`;
+        const port = from.layer.outputs.get(from.port)!;
+        const dims = port.dims.map((d) => `<dim>${d}</dim>`).join('');
+        return `\t\t<layer id="${id}" name="${from.layer.name}/sink_port_${from.port}" type="Result" version="opset1">\n\t\t\t<input>\n\t\t\t\t<port id="0" precision="${port.precision ?? 'FP32'}">${dims}</port>\n\t\t\t</input>\n\t\t</layer>\n`;
       })
       .join('');
     const resultEdges = results.map(({ id, from }) => `\t\t<edge from-layer="${from.layer.id}" from-port="${from.port}" to-layer="${id}" to-port="0" />\n`).join('');

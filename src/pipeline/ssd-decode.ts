@@ -7,7 +7,7 @@
  * suppressed only by a higher-scoring one, so the detections at or above the confidence are those
  * DetectionOutput would give at any lower threshold.
  */
-import type { ClusteredPriorAttributes, DetectionAttributes } from './ssd-head';
+import type { ClusteredPriorAttributes, SsdHead } from './ssd-head';
 
 const f = Math.fround;
 
@@ -99,22 +99,24 @@ function overlap(a: Candidate, b: Candidate): number {
 }
 
 /**
- * The detections with a face score >= `confidence`, highest first, from the head outputs: `loc`
- * [4A, H, W] and `conf` [2A, H, W] (channel 2a the background, 2a+1 the face logit of anchor a)
- * for the `layer` grid, and its `priors` (clusteredPriors).
+ * The detections with a face score >= `confidence`, highest first, from the head outputs for the
+ * `grid` of feature-map cells: `loc` [4A, H, W] and `conf` [2A, H, W] (channel 2a the background,
+ * 2a+1 the face logit of anchor a), with the grid's `priors` (clusteredPriors).
  */
 export function decodeSsd(
+  head: Pick<SsdHead, 'priors' | 'detection'>,
   outputs: { loc: Float32Array; conf: Float32Array; priors: Float32Array },
-  layer: GridSize,
-  anchors: number,
-  attributes: { variances: number[]; detection: DetectionAttributes },
+  grid: GridSize,
   confidence: number,
 ): SsdDetection[] {
   const { loc, conf, priors } = outputs;
-  const plane = layer.width * layer.height;
+  const { detection } = head;
+  const anchors = head.priors.widths.length;
+  const plane = grid.width * grid.height;
   // A cheap first pass on the logit difference (softmax over two classes is a sigmoid of it); the
-  // margin leaves the exact decision to the float32 score below.
-  const logitFloor = confidence <= 0 ? -Infinity : Math.min(Math.log(confidence / (1 - confidence)), 20) - 1e-3;
+  // margin leaves the exact decision to the float32 score below. The cap stays under 16.6, past
+  // which the float32 score is exactly 1.
+  const logitFloor = confidence <= 0 ? -Infinity : Math.min(Math.log(confidence / (1 - confidence)), 15) - 1e-3;
   const candidates: Candidate[] = [];
   for (let a = 0; a < anchors; a++) {
     const background = conf.subarray(2 * a * plane, (2 * a + 1) * plane);
@@ -125,13 +127,12 @@ export function decodeSsd(
       if (score >= confidence) candidates.push({ prior: cell * anchors + a, score, box: [0, 0, 0, 0], area: 0 });
     }
   }
-  const { detection } = attributes;
   candidates.sort((x, y) => y.score - x.score || x.prior - y.prior);
   if (detection.topK > -1) candidates.length = Math.min(candidates.length, detection.topK);
   const nmsThreshold = f(detection.nmsThreshold);
   const kept: Candidate[] = [];
   for (const c of candidates) {
-    c.box = decodeBox(c.prior, anchors, plane, loc, priors, attributes.variances, detection.clipBeforeNms);
+    c.box = decodeBox(c.prior, anchors, plane, loc, priors, head.priors.variances, detection.clipBeforeNms);
     c.area = f(f(c.box[2] - c.box[0]) * f(c.box[3] - c.box[1]));
     if (kept.every((k) => overlap(c, k) <= nmsThreshold)) kept.push(c);
   }

@@ -138,3 +138,43 @@ describe("the detector's decoding against the unedited IR's DetectionOutput", fu
     });
   }
 });
+
+describe('decodeSsd on hand-made head outputs', () => {
+  const { decodeSsd } = require('../dist/pipeline/ssd-decode');
+  // Two 10x10 priors side by side on a 20x10 input: [0, 0, 0.5, 1] and [0.5, 0, 1, 1].
+  const head = {
+    priors: { widths: [10], heights: [10], stepX: 10, stepY: 10, offset: 0.5, clip: false, variances: [0.1, 0.1, 0.2, 0.2] },
+    detection: { nmsThreshold: 0.45, topK: 400, keepTopK: 200, clipBeforeNms: false, clipAfterNms: false },
+  };
+  const grid = { width: 2, height: 1 };
+  const priors = clusteredPriors(head.priors, grid, { width: 20, height: 10 });
+  // conf planes: background logits of both cells, then face logits; loc planes: dx, dy, dw, dh.
+  const decode = (faceLogits, dx1, confidence, detection = head.detection) =>
+    decodeSsd({ ...head, detection }, { loc: Float32Array.from([0, dx1, 0, 0, 0, 0, 0, 0]), conf: Float32Array.from([0, 0, ...faceLogits]), priors }, grid, confidence);
+  const sigmoid = (x) => Math.fround(1 / (1 + Math.exp(-x)));
+
+  it('decodes the priors, highest score first, and keeps a face exactly at the confidence', () => {
+    assert.deepEqual(Array.from(priors), [0, 0, 0.5, 1, 0.5, 0, 1, 1]);
+    const found = decode([2, 3], 0, 0.5);
+    assert.deepEqual(found.map((d) => [d.xmin, d.ymin, d.xmax, d.ymax]), [[0.5, 0, 1, 1], [0, 0, 0.5, 1]]);
+    assert.ok(Math.abs(found[0].score - sigmoid(3)) < 1e-7 && Math.abs(found[1].score - sigmoid(2)) < 1e-7);
+    assert.equal(decode([2, 3], 0, found[1].score).length, 2);
+    assert.equal(decode([2, 3], 0, found[1].score + 1e-7).length, 1);
+  });
+
+  it('suppresses the lower-scored of two boxes overlapping by more than the NMS threshold, and applies topK / keepTopK', () => {
+    // dx = -9 moves the second box to [0.05, 0, 0.55, 1]: IoU 0.45 / 0.55 with the first.
+    const shifted = decode([3, 2], -9, 0.5);
+    assert.equal(shifted.length, 1);
+    assert.ok(Math.abs(shifted[0].score - sigmoid(3)) < 1e-7);
+    assert.equal(decode([3, 2], -9, 0.5, { ...head.detection, nmsThreshold: 0.9 }).length, 2);
+    assert.equal(decode([3, 2], 0, 0.5, { ...head.detection, topK: 1 }).length, 1);
+    assert.equal(decode([3, 2], 0, 0.5, { ...head.detection, keepTopK: 1 }).length, 1);
+  });
+
+  it('keeps faces whose float32 score saturates to 1 at confidence 1; NaN logits are no face', () => {
+    assert.equal(decode([18, -30], 0, 1).length, 1); // logit 18: 1 - 1.5e-8, 1 in float32
+    assert.equal(decode([NaN, 5], 0, 0.5).length, 1);
+    assert.equal(decode([-30, -30], 0, 0.5).length, 0);
+  });
+});

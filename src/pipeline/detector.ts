@@ -101,12 +101,18 @@ export function withDetectionThreshold(xml: string, confidence: number): string 
   return xml.replace(DETECTION_THRESHOLD, `$1${wanted}$3`);
 }
 
+/** The IR FaceDetector compiles, with the SSD head it decodes itself when the IR was cut. */
+interface DetectorIr {
+  files: ModelFiles;
+  head?: SsdHead;
+}
+
 /**
  * The IR to compile. On the C API engine it is edited in memory: cut to its raw head outputs for
  * our own decoding (ssd-head.ts), or, for an IR of another shape, with its DetectionOutput
  * threshold raised to our confidence. openvino-node compiles files only: those are used unedited.
  */
-async function detectorIr(files: { xml: string; bin: string }, confidence: number, source: ModelSource): Promise<{ files: ModelFiles; head?: SsdHead }> {
+async function detectorIr(files: { xml: string; bin: string }, confidence: number, source: ModelSource): Promise<DetectorIr> {
   if ((source.engine ?? 'c-api') !== 'c-api') return { files };
   const [xml, bin] = await Promise.all([readFile(files.xml, 'utf8'), readFile(files.bin)]);
   const cut = cutSsdHead(xml, bin);
@@ -121,9 +127,22 @@ interface SizedDetector {
   decode?: { grid: GridSize; priors: Float32Array };
 }
 
+/** Compiles the detector IR for one input size and, for a cut IR, lays its priors on the head's grid. */
+async function openSized(ir: DetectorIr, source: ModelSource, input: GridSize): Promise<{ sized: SizedDetector; device: string }> {
+  const { model, device } = await openBatchedModel(ir.files, source, { maxBatch: 1, imageSize: input });
+  if (!ir.head) return { sized: { model }, device };
+  const loc = ir.head.loc;
+  const shape = (await model.warm()).outputs.find((o) => o.name === loc)?.shape;
+  if (!shape || shape.length !== 4 || !(shape[2] > 0 && shape[3] > 0)) {
+    await model.close();
+    throw new FaceReidError(`The detector's ${loc} output has shape ${JSON.stringify(shape)}; expected [1, C, H, W]`, 'INPUT_MISMATCH');
+  }
+  const grid = { width: shape[3], height: shape[2] };
+  return { sized: { model, decode: { grid, priors: clusteredPriors(ir.head.priors, grid, input) } }, device };
+}
+
 export class FaceDetector {
-  readonly #files: ModelFiles;
-  readonly #head: SsdHead | undefined;
+  readonly #ir: DetectorIr;
   readonly #source: ModelSource;
   /** One compiled detector per input size, "WxH" -> model (a video stream needs one). */
   readonly #models = new CompileCache<string, SizedDetector>();
@@ -134,9 +153,8 @@ export class FaceDetector {
   readonly minFaceSize: number;
   readonly keepAspect: boolean;
 
-  private constructor(ir: { files: ModelFiles; head?: SsdHead }, config: DetectorConfig & ModelSource, device: string) {
-    this.#files = ir.files;
-    this.#head = ir.head;
+  private constructor(ir: DetectorIr, config: DetectorConfig & ModelSource, device: string) {
+    this.#ir = ir;
     this.#source = config;
     this.device = device;
     this.confidence = config.confidence ?? DEFAULT_CONFIDENCE;
@@ -147,14 +165,9 @@ export class FaceDetector {
   /** Compiles the 300x300 detector now so that configuration mistakes surface at create time. */
   static async create(config: DetectorConfig & ModelSource = {}): Promise<FaceDetector> {
     const ir = await detectorIr(await resolveModelFiles(DETECTOR_MODEL, config), config.confidence ?? DEFAULT_CONFIDENCE, config);
-    const { model, device } = await openBatchedModel(ir.files, config, { maxBatch: 1, imageSize: { width: SIDE, height: SIDE } });
+    const { sized, device } = await openSized(ir, config, { width: SIDE, height: SIDE });
     const detector = new FaceDetector(ir, config, device);
-    try {
-      detector.#models.set(`${SIDE}x${SIDE}`, await detector.#sized(model, { width: SIDE, height: SIDE }));
-    } catch (err) {
-      await model.close();
-      throw err;
-    }
+    detector.#models.set(`${SIDE}x${SIDE}`, sized);
     return detector;
   }
 
@@ -165,7 +178,7 @@ export class FaceDetector {
     // The full-frame resize (about 0.3 ms for 1920x1080 to 544x300) runs on the libuv pool so
     // that the JS thread stays free to start other frames' inferences.
     const { output, outputs } = await model.run(1, (input) => resizeIntoAsync(image, input, size));
-    const head = this.#head;
+    const head = this.#ir.head;
     if (!decode || !head) return parseDetections(output, image.width, image.height, this.confidence, this.minFaceSize);
     const found = decodeSsd(head, { loc: outputs[head.loc], conf: outputs[head.conf], priors: decode.priors }, decode.grid, this.confidence);
     return found.flatMap((d) => inFrame(d.score, [d.xmin, d.ymin, d.xmax, d.ymax], image.width, image.height, this.minFaceSize) ?? []);
@@ -175,25 +188,7 @@ export class FaceDetector {
     if (this.#closed) return Promise.reject(new FaceReidError('The detector was closed', 'CLOSED'));
     // Compiled on first use of a frame shape (about 0.1-0.2 s), then reused; a failed compile is
     // retried by the next frame.
-    return this.#models.get(`${size.width}x${size.height}`, async () => {
-      const { model } = await openBatchedModel(this.#files, this.#source, { maxBatch: 1, imageSize: size });
-      try {
-        return await this.#sized(model, size);
-      } catch (err) {
-        await model.close();
-        throw err;
-      }
-    });
-  }
-
-  /** The compiled model with, for a cut IR, the priors of the grid its head outputs have. */
-  async #sized(model: BatchedModel, input: GridSize): Promise<SizedDetector> {
-    const head = this.#head;
-    if (!head) return { model };
-    const shape = (await model.warm()).outputs.find((o) => o.name === head.loc)?.shape;
-    if (!shape || shape.length !== 4 || !(shape[2] > 0 && shape[3] > 0)) throw new FaceReidError(`The detector's ${head.loc} output has shape ${JSON.stringify(shape)}; expected [1, C, H, W]`, 'INPUT_MISMATCH');
-    const grid = { width: shape[3], height: shape[2] };
-    return { model, decode: { grid, priors: clusteredPriors(head.priors, grid, input) } };
+    return this.#models.get(`${size.width}x${size.height}`, () => openSized(this.#ir, this.#source, size).then((o) => o.sized));
   }
 
   async close(): Promise<void> {

@@ -56,7 +56,9 @@ async function measure({ runs = 100, seconds = 4, inFlight = 4, rounds = 5, log 
     const hints = (hint) => ({ modelDir, ...Object.fromEntries(['detector', 'landmarks', 'reid'].map((k) => [k, { config: { PERFORMANCE_HINT: hint } }])) });
     const lat = await FacePipeline.create(hints('LATENCY'));
     const tp = await FacePipeline.create(hints('THROUGHPUT'));
+    // Compile what the frame needs before timing (Python compiles its fixed batch-1 models at setup).
     const faces = (await lat.analyzeRaw(frame)).length;
+    await Promise.all([lat, tp].map((p) => p.prepare({ frameSize: frame, faces })));
     const { faces: pyFaces } = await pythonSetup;
     await latency(lat, frame, 10);
 

@@ -8,6 +8,7 @@ const { join, dirname } = require('node:path');
 const { tmpdir } = require('node:os');
 const sharp = require('sharp');
 const { FacePipeline, landmarkRoi, DEFAULT_CONFIDENCE } = require('../dist/pipeline');
+const { cosineSimilarity } = require('../dist');
 const { decodeImage } = require('../dist/image');
 const { writeAnnotated } = require('../dist/render/annotate');
 const { modelsDir, outputDir, runOracle } = require('./helpers/env');
@@ -254,6 +255,21 @@ describe('FacePipeline on the face-api demo photos', function () {
     await assert.rejects(pipeline.analyze(Buffer.from('not an image')), (e) => e.code === 'IMAGE_DECODE_FAILED');
     await assert.rejects(pipeline.analyzeRaw({ data: new Uint8Array(10), width: 100, height: 100, channels: 3 }), (e) => e instanceof RangeError || e instanceof TypeError);
     await assert.rejects(FacePipeline.create(null), TypeError);
+  });
+
+  it('prepare compiles a frame size and face counts up front; bad arguments are typed errors that start nothing', async () => {
+    const raw = await decodeImage(samplePath(4));
+    const before = await pipeline.analyzeRaw(raw);
+    await pipeline.prepare({ frameSize: { width: 1080, height: 1920 }, faces: 6 });
+    await pipeline.prepare(); // nothing to do
+    const after = await pipeline.analyzeRaw(raw);
+    assert.deepEqual(after.map((f) => f.box), before.map((f) => f.box));
+    after.forEach((f, i) => assert.ok(cosineSimilarity(f.embedding, before[i].embedding) > 0.99999));
+    await assert.rejects(pipeline.prepare({ frameSize: { width: 0, height: 100 } }), RangeError);
+    await assert.rejects(pipeline.prepare({ frameSize: { width: 100.5, height: 100 } }), RangeError);
+    await assert.rejects(pipeline.prepare({ frameSize: 'big' }), TypeError);
+    await assert.rejects(pipeline.prepare({ faces: -1 }), RangeError);
+    await assert.rejects(pipeline.prepare(null), TypeError);
   });
 });
 

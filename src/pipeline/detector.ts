@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { resizeIntoAsync } from '../align';
 import type { RawImage } from '../image';
 import type { DetectorConfig } from '../config';
-import { FaceReidError } from '../errors';
+import { FaceReidError, outOfRange } from '../errors';
 import { CompileCache } from './compile-cache';
 import { openBatchedModel, resolveModelFiles, type BatchedModel, type ModelFiles, type ModelSource } from './batched-model';
 import { cutSsdHead, type SsdHead } from './ssd-head';
@@ -47,6 +47,10 @@ export interface Box {
 export interface Detection {
   box: Box;
   score: number;
+}
+
+function checkSide(value: unknown, name: string): void {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) throw outOfRange('a positive integer', name, value);
 }
 
 /** Smallest detector score kept: the Open Model Zoo demo's. */
@@ -182,6 +186,16 @@ export class FaceDetector {
     if (!decode || !head) return parseDetections(output, image.width, image.height, this.confidence, this.minFaceSize);
     const found = decodeSsd(head, { loc: outputs[head.loc], conf: outputs[head.conf], priors: decode.priors }, decode.grid, this.confidence);
     return found.flatMap((d) => inFrame(d.score, [d.xmin, d.ymin, d.xmax, d.ymax], image.width, image.height, this.minFaceSize) ?? []);
+  }
+
+  /**
+   * Compiles the detector for frames of this size now rather than on the first such frame. Bad
+   * sizes throw at once (RangeError), before anything starts.
+   */
+  prepare(width: number, height: number): Promise<void> {
+    checkSide(width, 'width');
+    checkSide(height, 'height');
+    return this.#modelFor(detectorInputSize(width, height, this.keepAspect)).then(() => undefined);
   }
 
   #modelFor(size: GridSize): Promise<SizedDetector> {

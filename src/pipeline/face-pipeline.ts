@@ -5,7 +5,7 @@
  */
 import { alignFacesAsync } from '../align';
 import { loadConfig, modelSection, type FaceReidConfig } from '../config';
-import { invalidType } from '../errors';
+import { invalidType, outOfRange } from '../errors';
 import { decodeImage, type ImageInput, type RawImage } from '../image';
 import { REID_INPUT_SIZE, REID_MODEL, EMBEDDING_SIZE } from '../reid';
 import { l2NormaliseInPlace } from '../util/vector';
@@ -116,6 +116,26 @@ export class FacePipeline {
       alignFacesAsync(raw, points.slice(start, start + length), input, { size: REID_INPUT_SIZE, antialias: this.#antialias }).then(() => undefined),
     );
     return points.map((_, i) => l2NormaliseInPlace(output.slice(i * EMBEDDING_SIZE, (i + 1) * EMBEDDING_SIZE)));
+  }
+
+  /**
+   * Compiles now what the first frames would otherwise compile while they run: the detector for
+   * frames of `frameSize`, and the landmark and re-identification batch sizes for 1 to `faces`
+   * faces a frame (at most each model's maxBatch). Frames never wait for those compiles (they go
+   * through the sizes that are ready), but the compiles take CPU from them.
+   */
+  async prepare(options: { frameSize?: { width: number; height: number }; faces?: number } = {}): Promise<void> {
+    if (options === null || typeof options !== 'object') throw invalidType('an options object', 'options', options);
+    const { frameSize, faces } = options;
+    if (frameSize !== undefined && (frameSize === null || typeof frameSize !== 'object')) throw invalidType('{ width, height }', 'frameSize', frameSize);
+    if (faces !== undefined && (!Number.isSafeInteger(faces) || faces < 0)) throw outOfRange('a whole number', 'faces', faces);
+    const counts = (cap: number) => Array.from({ length: Math.min(faces ?? 0, cap) }, (_, i) => i + 1);
+    // The detector's size check throws before the other compiles start.
+    await Promise.all([
+      frameSize ? this.#detector.prepare(frameSize.width, frameSize.height) : undefined,
+      this.#landmarks.prepare(counts(this.#landmarks.maxBatch)),
+      this.#reid.prepare(counts(this.#reid.maxBatch)),
+    ]);
   }
 
   /**

@@ -56,6 +56,15 @@ export class LandmarksRegressor {
     });
   }
 
+  /** Compiles the batch sizes for these face counts now (see BatchedModel.prepare). */
+  prepare(faceCounts: readonly number[]): Promise<void> {
+    return this.#model.prepare(faceCounts);
+  }
+
+  get maxBatch(): number {
+    return this.#model.maxBatch;
+  }
+
   close(): Promise<void> {
     return this.#model.close();
   }

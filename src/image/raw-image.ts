@@ -38,7 +38,8 @@ export function isRawImageLike(value: unknown): value is RawImage {
   return typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && 'data' in value && 'width' in value;
 }
 
-function checkDimension(value: unknown, name: string): number {
+/** An image side: TypeError for a non-number, RangeError for anything but a positive integer. */
+export function checkDimension(value: unknown, name: string): number {
   if (typeof value !== 'number') throw invalidType('a positive integer', name, value);
   if (!Number.isInteger(value) || value <= 0) throw outOfRange('a positive integer', name, value);
   return value;

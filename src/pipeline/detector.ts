@@ -7,8 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import { resizeIntoAsync } from '../align';
 import type { RawImage } from '../image';
+import { checkDimension } from '../image/raw-image';
 import type { DetectorConfig } from '../config';
-import { FaceReidError, outOfRange } from '../errors';
+import { FaceReidError } from '../errors';
 import { CompileCache } from './compile-cache';
 import { openBatchedModel, resolveModelFiles, type BatchedModel, type ModelFiles, type ModelSource } from './batched-model';
 import { cutSsdHead, type SsdHead } from './ssd-head';
@@ -47,10 +48,6 @@ export interface Box {
 export interface Detection {
   box: Box;
   score: number;
-}
-
-function checkSide(value: unknown, name: string): void {
-  if (!Number.isSafeInteger(value) || (value as number) < 1) throw outOfRange('a positive integer', name, value);
 }
 
 /** Smallest detector score kept: the Open Model Zoo demo's. */
@@ -190,11 +187,11 @@ export class FaceDetector {
 
   /**
    * Compiles the detector for frames of this size now rather than on the first such frame. Bad
-   * sizes throw at once (RangeError), before anything starts.
+   * sizes throw at once (checkDimension's TypeError or RangeError), before anything starts.
    */
   prepare(width: number, height: number): Promise<void> {
-    checkSide(width, 'width');
-    checkSide(height, 'height');
+    checkDimension(width, 'width');
+    checkDimension(height, 'height');
     return this.#modelFor(detectorInputSize(width, height, this.keepAspect)).then(() => undefined);
   }
 

@@ -12,7 +12,7 @@ const { FaceDetector, parseDetections, detectorInputSize, withDetectionThreshold
 const { openvino } = require('../dist');
 const { decodeImage } = require('../dist/image');
 const { resizeInto } = require('../dist/align');
-const { modelPath } = require('./helpers/env');
+const { modelPath, modelsDir } = require('./helpers/env');
 const { lfwLandmarks, rawLfwPath } = require('./helpers/align-data');
 
 const DETECTOR = 'face-detection-retail-0004';
@@ -117,7 +117,7 @@ describe("the detector's decoding against the unedited IR's DetectionOutput", fu
 
   for (const [precision, confidence] of [['FP16', 0.6], ['FP16', 0.05], ['FP16-INT8', 0.3]]) {
     it(`${precision} at confidence ${confidence}: the same boxes bit for bit and scores within 1e-6 on the six photos and 60 LFW images`, async () => {
-      const detector = await FaceDetector.create({ modelDir: require('./helpers/env').modelsDir(), precision, confidence });
+      const detector = await FaceDetector.create({ modelDir: modelsDir(), precision, confidence });
       const references = new Map();
       const frames = [1, 2, 3, 4, 5, 6].map((i) => join(demoDir, `sample${i}.jpg`)).concat(lfwLandmarks().slice(0, 60).map((e) => rawLfwPath(e.file)));
       let faces = 0;

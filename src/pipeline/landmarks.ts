@@ -46,6 +46,8 @@ export class LandmarksRegressor {
     const output = await this.#model.runAll(rois.length, (input, start, length) => {
       for (let slot = 0; slot < length; slot++) resizeInto(image, input, { width: INPUT_SIZE, height: INPUT_SIZE, index: slot, roi: rois[start + slot] });
     });
+    // The outputs are normalised to the crop the model saw (the integer ROI resized to 48x48),
+    // so they map back through that crop, not through the unrounded enlarged box.
     return rois.map((roi, i) => {
       const points = new Float64Array(10);
       for (let k = 0; k < 5; k++) {

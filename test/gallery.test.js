@@ -902,6 +902,7 @@ describe('gallery', function () {
       const inMissingFolder = join(root, 'no-such-folder', 'g.sqlite');
       await assert.rejects(Gallery.open(inMissingFolder), matches({ code: 'GALLERY_NOT_FOUND', message: /the folder .*no-such-folder does not exist/ }));
       await assert.rejects(Gallery.open(root), matches({ code: 'GALLERY_NOT_FOUND', message: /is a folder/ }));
+      await assert.rejects(Gallery.open(':memory:', { readonly: true }), matches({ type: RangeError, message: /cannot be read-only/ }));
       assert.ok(!existsSync(missing));
     });
 

@@ -120,7 +120,7 @@ describe('test PostgreSQL (test/helpers/postgres.js)', function () {
       });
       const { folder, pids } = JSON.parse(line);
       assert.equal(existsSync(folder), true);
-      assert.deepEqual(stillRunning(pids), pids);
+      assert.deepEqual(stillRunning(pids.slice(0, 1)), pids.slice(0, 1), 'the postmaster runs'); // a backend may just have ended
       child.kill('SIGKILL');
       const clean = await waitFor(() => stillRunning(pids).length === 0 && !existsSync(folder), 30000);
       assert.ok(clean, `left behind: processes ${stillRunning(pids)}, folder ${existsSync(folder) ? folder : 'removed'}`);

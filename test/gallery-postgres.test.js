@@ -398,6 +398,81 @@ describe('gallery on PostgreSQL: fleet, outages, errors', function () {
     });
   });
 
+  describe('face-reid gallery migrate', function () {
+    const cli = join(__dirname, '..', 'dist', 'cli', 'main.js');
+    const run = (...args) =>
+      new Promise((resolve) => {
+        const p = spawn(process.execPath, [cli, 'gallery', 'migrate', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        p.stdout.on('data', (d) => (stdout += d));
+        p.stderr.on('data', (d) => (stderr += d));
+        p.on('exit', (code) => resolve({ code, stdout, stderr }));
+      });
+    const snapshot = async (g) => {
+      const identities = await g.list();
+      const samples = {};
+      for (const i of identities) samples[i.label] = (await g.samples(i.label)).map((s) => [s.source, s.model, Buffer.from(s.embedding.buffer).toString('hex')]);
+      const sightings = (await g.sightings.query({ limit: 100000 })).map((s) => JSON.stringify(s));
+      return { identities: identities.map((i) => [i.label, i.samples, i.meta]), samples, sightings: sightings.sort() };
+    };
+
+    it('copies a SQLite gallery into PostgreSQL and back, with a progress bar, idempotently', async function () {
+      const file = join(dir, `migrate-${process.pid}.sqlite`);
+      const back = join(dir, `migrate-back-${process.pid}.sqlite`);
+      rmSync(file, { force: true });
+      rmSync(back, { force: true });
+      const model = 'face-reidentification-retail-0095/FP32';
+      const original = await Gallery.open(file, { model });
+      const vs = person(5);
+      await original.add('alice', vs[0], { source: 'a1.jpg', team: 'red' });
+      await original.add('alice', vs[1], { source: 'a2.jpg' });
+      await original.add('alice', vs[2]); // no source: kept by its vector on a rerun
+      await original.add('bob', vs[3], { source: 'b1.jpg' });
+      await original.add('carol', vs[4], { source: 'c.jpg' });
+      const t0 = Date.parse('2026-01-01T00:00:00Z');
+      await original.sightings.record(Array.from({ length: 30 }, (_, i) => ({ at: new Date(t0 + Math.floor(i / 3) * 1000).toISOString(), node: 'door', source: 'cam', label: i % 2 ? 'alice' : 'Unknown', similarity: 0.5 + i / 100, box: { x: i, y: 1, width: 2, height: 3 } })));
+      const expected = await snapshot(original);
+      await original.close();
+
+      const first = await run('--from', file, '--to', url);
+      assert.equal(first.code, 0, first.stderr);
+      assert.match(first.stdout, /3 identities: 5 samples copied, 0 already there; 30 sightings copied/);
+      assert.match(first.stderr, /migrate .*\/5 samples[\s\S]*migrate 5 samples in/);
+      const rerun = await run('--from', file, '--to', url, '--quiet');
+      assert.equal(rerun.code, 0, rerun.stderr);
+      assert.match(rerun.stdout, /3 identities: 0 samples copied, 5 already there; 0 sightings copied/);
+      assert.equal(rerun.stderr, '');
+      const copied = await open(url, { model });
+      assert.deepEqual(await snapshot(copied), expected);
+      await copied.close();
+
+      const down = await run('--from', url, '--to', back, '--quiet');
+      assert.equal(down.code, 0, down.stderr);
+      assert.match(down.stdout, /5 samples copied/);
+      assert.match((await run('--from', url, '--to', back, '--quiet')).stdout, /0 samples copied, 5 already there; 0 sightings copied/);
+      const returned = await Gallery.open(back, { readonly: true });
+      assert.deepEqual(await snapshot(returned), expected);
+      assert.equal(returned.model, model);
+      await returned.close();
+    });
+
+    it('refuses a target of another model, and a missing source file, with typed errors', async function () {
+      const file = join(dir, `migrate-model-${process.pid}.sqlite`);
+      rmSync(file, { force: true });
+      const g = await Gallery.open(file, { model: 'face-reidentification-retail-0095/FP32' });
+      await g.add('x', person(1)[0]);
+      await g.close();
+      await (await open(url, { model: 'face-reidentification-retail-0095/FP16' })).close();
+      const mismatch = await run('--from', file, '--to', url);
+      assert.equal(mismatch.code, 1);
+      assert.match(mismatch.stderr, /GALLERY_MODEL_MISMATCH/);
+      const missing = await run('--from', join(dir, 'nope.sqlite'), '--to', url);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /GALLERY_NOT_FOUND/);
+    });
+  });
+
   it('close() ends every connection and releases the outbox', async function () {
     const path = outbox('close');
     const g = await Gallery.open(url, { outbox: path });

@@ -960,8 +960,8 @@ describe('gallery', function () {
       await g.close();
     });
 
-    it('opens postgres:// URLs through the PostgreSQL store (GALLERY_UNAVAILABLE naming it while it is not built)', async function () {
-      await assert.rejects(Gallery.open('postgres://user@127.0.0.1:1/faces'), matches({ code: 'GALLERY_UNAVAILABLE', message: /stores\/postgres/ }));
+    it('opens postgres:// and postgresql:// URLs with the PostgreSQL store (no server there: GALLERY_UNAVAILABLE naming it, without the password)', async function () {
+      await assert.rejects(Gallery.open('postgres://user:secret@127.0.0.1:1/faces'), matches({ code: 'GALLERY_UNAVAILABLE', message: /PostgreSQL at postgres:\/\/user@127\.0\.0\.1:1\/faces is unavailable/ }));
       await assert.rejects(Gallery.open('postgresql://user@127.0.0.1:1/faces'), matches({ code: 'GALLERY_UNAVAILABLE' }));
     });
   });

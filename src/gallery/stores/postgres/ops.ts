@@ -14,6 +14,9 @@ import { LOCK_CHANGES } from './schema';
 /** The NOTIFY channel every write signals on; followers then read `changes`. */
 export const CHANNEL = 'face_reid_gallery_changes';
 
+/** Samples per INSERT statement. */
+const INSERT_SLICE = 200;
+
 export interface SampleRecord {
   label: string;
   /** pgvector text literal (exact, see codec.ts). */
@@ -94,20 +97,26 @@ async function addSamples(client: PoolClient, samples: SampleRecord[]): Promise<
       [[...patched.keys()].map((l) => idOf.get(l)), [...patched.values()].map((m) => JSON.stringify(m))],
     );
   }
-  const inserted = await client.query(
-    `WITH input AS (
-       SELECT * FROM unnest($1::bigint[], $2::vector[], $3::text[], $4::text[]) WITH ORDINALITY AS t(identity_id, embedding, source, model, ord)
-     ), stored AS (
-       INSERT INTO samples (identity_id, embedding, source, model)
-         SELECT identity_id, embedding, source, model FROM input ORDER BY ord
-       ON CONFLICT (identity_id, source) DO NOTHING
-       RETURNING id, identity_id
-     )
-     INSERT INTO changes (kind, identity_id, sample_id)
-       SELECT 'add-sample', identity_id, id FROM stored ORDER BY id`,
-    [samples.map((s) => idOf.get(s.label)), samples.map((s) => s.vector), samples.map((s) => s.source), samples.map((s) => s.model)],
-  );
-  const stored = inserted.rowCount ?? 0;
+  // In slices: every sample costs an HNSW insertion, and statement_timeout bounds each
+  // statement, not the transaction, so a big batch stays one transaction without timing out.
+  let stored = 0;
+  for (let i = 0; i < samples.length; i += INSERT_SLICE) {
+    const slice = samples.slice(i, i + INSERT_SLICE);
+    const inserted = await client.query(
+      `WITH input AS (
+         SELECT * FROM unnest($1::bigint[], $2::vector[], $3::text[], $4::text[]) WITH ORDINALITY AS t(identity_id, embedding, source, model, ord)
+       ), stored AS (
+         INSERT INTO samples (identity_id, embedding, source, model)
+           SELECT identity_id, embedding, source, model FROM input ORDER BY ord
+         ON CONFLICT (identity_id, source) DO NOTHING
+         RETURNING id, identity_id
+       )
+       INSERT INTO changes (kind, identity_id, sample_id)
+         SELECT 'add-sample', identity_id, id FROM stored ORDER BY id`,
+      [slice.map((s) => idOf.get(s.label)), slice.map((s) => s.vector), slice.map((s) => s.source), slice.map((s) => s.model)],
+    );
+    stored += inserted.rowCount ?? 0;
+  }
   return { stored, duplicates: samples.length - stored };
 }
 

@@ -39,6 +39,10 @@ export class Connection {
     // An idle pooled connection that dies (server restart) is dropped by the pool; without a
     // listener the 'error' event would crash the process.
     this.pool.on('error', () => undefined);
+    // A checked-out connection has no pool listener: the server ending it between two statements
+    // of a transaction would be an unhandled 'error' event. The failure reaches the caller
+    // through the next query anyway.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   async query<R extends QueryResultRow = QueryResultRow>(what: string, text: string, params: unknown[] = []): Promise<R[]> {

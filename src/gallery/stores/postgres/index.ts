@@ -281,7 +281,9 @@ export class PostgresStore implements GalleryStore {
     const op = newOperation(body);
     outbox.put(op);
     if (this.#state === 'offline') {
-      if (outbox.durable) return Promise.resolve('queued');
+      // Resolved from the next turn of the event loop: a caller writing in a loop through an
+      // outage must not starve timers and I/O (nor the reconnect) with promises that never wait.
+      if (outbox.durable) return new Promise((resolve) => setImmediate(() => resolve('queued')));
       outbox.delete(op.id);
       return Promise.reject(new FaceReidError(`PostgreSQL at ${this.location} is unavailable and the outbox is disabled: ${this.#lastError ?? 'offline'}`, 'GALLERY_UNAVAILABLE'));
     }

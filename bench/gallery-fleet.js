@@ -25,7 +25,7 @@ const percentile = (values, p) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 };
 
-async function runFleet({ nodes = 4, durationMs = 60000, outageMs = 20000, samplesPerPerson = 2, sharedEvery = 5, enrolIntervalMs = 20, log = () => {} } = {}) {
+async function runFleet({ nodes = 4, durationMs = 60000, outageMs = 20000, samplesPerPerson = 2, sharedEvery = 5, queuedIntervalMs = 100, log = () => {} } = {}) {
   const dir = join(outputDir('gallery-fleet'), String(process.pid));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -50,7 +50,7 @@ async function runFleet({ nodes = 4, durationMs = 60000, outageMs = 20000, sampl
       else waiters.push(w);
     });
     for (let i = 0; i < nodes; i++) {
-      const worker = fork(join(__dirname, 'gallery-fleet-node.js'), [pg.url, join(dir, `outbox-${i}.sqlite`), String(i), String(samplesPerPerson), String(sharedEvery), String(enrolIntervalMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const worker = fork(join(__dirname, 'gallery-fleet-node.js'), [pg.url, join(dir, `outbox-${i}.sqlite`), String(i), String(samplesPerPerson), String(sharedEvery), String(queuedIntervalMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       worker.on('message', onMessage(i));
       worker.on('exit', (code) => code && inbox.push({ node: i, type: 'error', message: `exit ${code}` }));
       workers.push(worker);
@@ -75,13 +75,13 @@ async function runFleet({ nodes = 4, durationMs = 60000, outageMs = 20000, sampl
     }
     await sleep(Math.max(0, t0 + durationMs - Date.now()));
     for (const w of workers) w.send({ type: 'stop' });
-    await waitAll('stopped', 120000);
+    await waitAll('stopped', 300000);
     const elapsedS = (Date.now() - t0) / 1000;
     const enrolled = inbox.filter((m) => m.type === 'enrolled');
     const removed = inbox.filter((m) => m.type === 'removed');
     const labels = [...new Set([...enrolled.map((m) => m.label)])];
     for (const w of workers) w.send({ type: 'finish', labels });
-    await waitAll('final', 120000);
+    await waitAll('final', 300000);
     const finals = inbox.filter((m) => m.type === 'final').sort((a, b) => a.node - b.node);
 
     // What the database must hold: every acknowledged enrolment, minus acknowledged removals.

@@ -10,4 +10,4 @@ export * from './pipeline';
 export { evaluateLfw, type LfwEvalOptions, type LfwReport, type ImageEmbedder } from './eval/lfw';
 export { crossValidate, rocCurve, type VerificationReport } from './eval/verification';
 export * from './gallery';
-export { identifyFaces, identityAnnotations, largestFaceEmbedding, type IdentifiedFace } from './identify';
+export { identifyFaces, identityAnnotations, largestFaceEmbedding, openGalleryFor, type IdentifiedFace } from './identify';

@@ -127,11 +127,6 @@ export class PostgresStore implements GalleryStore {
     return this.#model;
   }
 
-  /** Where queued writes are kept (null: memory only, or read-only). */
-  get outboxPath(): string | null {
-    return this.#outbox?.path ?? null;
-  }
-
   refresh(): void {
     // The matrix follows NOTIFY and the poll; nothing to do before a match.
   }

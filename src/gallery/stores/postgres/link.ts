@@ -29,10 +29,6 @@ export class ListenLink {
     private readonly events: LinkEvents,
   ) {}
 
-  get isUp(): boolean {
-    return this.client !== null;
-  }
-
   /** The first connection: its failure is the caller's (a typed error), no retry. */
   async start(): Promise<void> {
     this.client = await this.connect();

@@ -1,35 +1,46 @@
 /**
- * `face-reid gallery list|remove`: inspect and edit a gallery (a file or a postgres:// URL).
- * Enrolment and identification are their own commands; this one only reads and deletes.
+ * `face-reid gallery list|remove|migrate`: inspect and edit a gallery (a file or a postgres://
+ * URL), or copy one into another. Enrolment and identification are their own commands.
  */
 import { existsSync } from 'node:fs';
 import { Gallery } from '../gallery';
+import { migrateGallery } from '../gallery/migrate';
+import { Progress } from '../util/progress';
 
-export const summary = 'List the identities of a gallery (file or URL) or remove one';
+export const summary = 'List the identities of a gallery (file or URL), remove one, or copy a gallery into another';
 
 const usage = `Usage:
   face-reid gallery list --gallery FILE|URL [--json]
-  face-reid gallery remove <label> --gallery FILE|URL   (deletes its samples and sightings)`;
+  face-reid gallery remove <label> --gallery FILE|URL   (deletes its samples and sightings)
+  face-reid gallery migrate --from FILE|URL --to FILE|URL [--quiet]
+      copies identities, samples (with source and model) and sightings; rerunning adds nothing`;
 
 interface Parsed {
   sub?: string;
   positional: string[];
   gallery?: string;
+  from?: string;
+  to?: string;
+  quiet: boolean;
   json: boolean;
   help: boolean;
 }
 
 function parse(argv: string[]): Parsed | string {
-  const parsed: Parsed = { positional: [], json: false, help: false };
+  const parsed: Parsed = { positional: [], json: false, quiet: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') parsed.help = true;
     else if (arg === '--json') parsed.json = true;
-    else if (arg === '--gallery') {
+    else if (arg === '--quiet') parsed.quiet = true;
+    else if (arg === '--gallery' || arg === '--from' || arg === '--to') {
       const value = argv[++i];
-      if (value === undefined) return '--gallery needs a file or URL';
-      parsed.gallery = value;
-    } else if (arg.startsWith('--gallery=')) parsed.gallery = arg.slice('--gallery='.length);
+      if (value === undefined) return `${arg} needs a file or URL`;
+      parsed[arg.slice(2) as 'gallery' | 'from' | 'to'] = value;
+    } else if (/^--(gallery|from|to)=/.test(arg)) {
+      const [key, ...value] = arg.slice(2).split('=');
+      parsed[key as 'gallery' | 'from' | 'to'] = value.join('=');
+    }
     else if (arg.startsWith('-')) return `unknown option ${arg}`;
     else if (parsed.sub === undefined) parsed.sub = arg;
     else parsed.positional.push(arg);
@@ -49,11 +60,12 @@ export async function run(argv: string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
+  if (parsed.sub === 'migrate') return migrate(parsed);
   if (parsed.sub !== 'list' && parsed.sub !== 'remove') return fail(parsed.sub ? `unknown subcommand "${parsed.sub}"` : 'missing subcommand');
   if (!parsed.gallery) return fail('--gallery FILE|URL is required');
   // Both subcommands work on an existing gallery: creating an empty file by a typo helps nobody.
   // A URL is the opener's to judge.
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(parsed.gallery) && parsed.gallery !== ':memory:' && !existsSync(parsed.gallery)) {
+  if (!existingGallery(parsed.gallery)) {
     console.error(`face-reid gallery: no gallery file at ${parsed.gallery} [GALLERY_NOT_FOUND]`);
     return 1;
   }
@@ -93,4 +105,30 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await gallery.close();
   }
+}
+
+function existingGallery(location: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location) || location === ':memory:' || existsSync(location);
+}
+
+async function migrate(parsed: Parsed): Promise<number> {
+  if (!parsed.from || !parsed.to) return fail('migrate needs --from FILE|URL and --to FILE|URL');
+  if (parsed.positional.length > 0) return fail(`unexpected argument ${parsed.positional[0]}`);
+  if (parsed.from === parsed.to) return fail('--from and --to name the same gallery');
+  if (!existingGallery(parsed.from)) {
+    console.error(`face-reid gallery: no gallery file at ${parsed.from} [GALLERY_NOT_FOUND]`);
+    return 1;
+  }
+  const progress = new Progress({ label: 'migrate', unit: 'samples', quiet: parsed.quiet });
+  const result = await migrateGallery(parsed.from, parsed.to, {
+    onProgress: ({ samples, total }) => {
+      progress.setTotal(total);
+      progress.tick(samples - progress.value);
+    },
+  });
+  progress.done();
+  console.log(
+    `${result.identities} identities: ${result.stored} samples copied, ${result.skipped} already there; ${result.sightings} sightings copied`,
+  );
+  return 0;
 }

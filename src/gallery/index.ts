@@ -23,6 +23,8 @@ export { UNKNOWN } from './assignment';
 export type { FrameMatch } from './assignment';
 export { hungarian } from './hungarian';
 export { enrollFolder, scanFolder } from './enroll';
+export { migrateGallery } from './migrate';
+export type { MigrateOptions, MigrateProgress, MigrateResult } from './migrate';
 export type { EnrollOptions, EnrollProgress, EnrollResult, EnrollEntry } from './enroll';
 export { DEFAULT_MATCH_THRESHOLD, DEFAULT_EMBEDDING_MODEL, embeddingModelKey } from './defaults';
 

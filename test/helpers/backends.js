@@ -13,6 +13,7 @@ const { rmSync, mkdirSync } = require('node:fs');
 const { join } = require('node:path');
 const { Gallery } = require('../../dist');
 const { outputDir } = require('./env');
+const { startPostgres } = require('./postgres');
 
 function sqlite() {
   const root = join(outputDir('gallery'), 'backend-sqlite');
@@ -34,8 +35,36 @@ function sqlite() {
   return backend;
 }
 
+// A real PostgreSQL with pgvector (test/helpers/postgres.js: a throwaway cluster, or the server
+// of FACE_REID_TEST_POSTGRES_URL); every fresh gallery is a database of its own, and every open
+// gets its own outbox file (one process per outbox).
+function postgres() {
+  const root = join(outputDir('gallery'), 'backend-postgres');
+  let server;
+  let n = 0;
+  const backend = {
+    name: 'postgres',
+    async setup() {
+      rmSync(root, { recursive: true, force: true });
+      mkdirSync(root, { recursive: true });
+      server = await startPostgres();
+    },
+    async teardown() {
+      if (server) await server.stop();
+    },
+    async fresh() {
+      return server.createDatabase();
+    },
+    async open(options = {}, location) {
+      const outbox = join(root, `outbox-${process.pid}-${++n}.sqlite`);
+      return Gallery.open(location ?? (await backend.fresh()), { outbox, ...options });
+    },
+  };
+  return backend;
+}
+
 function backends() {
-  return [sqlite()];
+  return [sqlite(), postgres()];
 }
 
 module.exports = { backends };

@@ -8,7 +8,7 @@
 import type { Box } from '../pipeline/detector';
 import { EmbedPolicy, newHistory, type EmbedHistory } from './embed-policy';
 import type { FrameRecord, Snapshot, StreamEvent } from './events';
-import { PENDING, type Identity, type IdentityResolver } from './identity';
+import { PENDING, type Identity, type IdentityChange, type IdentityResolver } from './identity';
 import type { ViewQuality } from './quality';
 import { Tracker, type Track, type TrackerOptions } from './tracker';
 import { BestViews, type FaceView } from './views';
@@ -47,6 +47,8 @@ export class CameraSession {
   readonly #identity: IdentityResolver;
   readonly #now: () => number;
   readonly #info = new Map<string, TrackInfo>();
+  /** Called with each announced track as it ends (before its evidence is dropped). */
+  onEnded: ((info: TrackInfo, identity: Identity) => void) | undefined;
 
   constructor(camera: string, policy: EmbedPolicy, identity: IdentityResolver, options: SessionOptions = {}) {
     this.camera = camera;
@@ -132,6 +134,18 @@ export class CameraSession {
     return { events, record: this.#record(frame, timestamp) };
   }
 
+  /** Events for identity changes made between frames (enrolment from the stream). */
+  changed(changes: readonly IdentityChange[]): StreamEvent[] {
+    const events: StreamEvent[] = [];
+    for (const change of changes) {
+      const info = [...this.#info.values()].find((i) => i.key === change.key);
+      if (!info?.announced) continue;
+      const event = this.#identityEvent(info, change.previous, change.identity, info.track.lastFrame, info.lastTimestamp);
+      if (event) events.push(event);
+    }
+    return events;
+  }
+
   /** The stream ended: every live track ends. */
   finish(frame: number, timestamp: number): StreamEvent[] {
     return this.tracker.endAll().flatMap((t) => this.#end(t, Math.max(0, frame), timestamp));
@@ -152,6 +166,7 @@ export class CameraSession {
     this.#info.delete(t.id);
     if (!info) return [];
     const identity = this.#identity.identity(info.key);
+    if (info.announced) this.onEnded?.(info, identity);
     this.#identity.forget(info.key);
     if (!info.announced) return [];
     const named = identity.kind !== 'pending' && identity.label !== null;

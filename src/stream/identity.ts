@@ -48,6 +48,13 @@ export interface IdentityOptions {
   minFaces?: number;
   /** Relative evidence a new label needs over the current one to replace it. Default 0.5 (+50%). */
   margin?: number;
+  /**
+   * A track becomes a visitor after `minFaces` observations only when its centroid is clearly
+   * unlike every identity (similarity below threshold − this); in between it waits for
+   * 3 × minFaces observations, since a face entering the frame often starts below the threshold
+   * and a visitor id given then would change to the name a moment later. Default 0.1.
+   */
+  visitorMargin?: number;
 }
 
 export const PENDING: Identity = Object.freeze({ kind: 'pending', label: null, similarity: 0 }) as Identity;
@@ -72,6 +79,7 @@ export class IdentityResolver {
   readonly threshold: number;
   readonly minFaces: number;
   readonly margin: number;
+  readonly visitorMargin: number;
   readonly visitors: VisitorRegistry;
   readonly #matcher: FaceMatcher | undefined;
   readonly #tracks = new Map<string, Evidence>();
@@ -86,6 +94,9 @@ export class IdentityResolver {
     this.threshold = threshold;
     this.minFaces = minFaces;
     this.margin = margin;
+    const visitorMargin = options.visitorMargin ?? 0.1;
+    if (typeof visitorMargin !== 'number' || !(visitorMargin >= 0) || !Number.isFinite(visitorMargin)) throw outOfRange('a finite number >= 0', 'visitorMargin', visitorMargin);
+    this.visitorMargin = visitorMargin;
     this.visitors = visitors;
     this.#matcher = matcher;
   }
@@ -142,7 +153,10 @@ export class IdentityResolver {
     // Unknown people with enough observations become (or stay) visitors.
     const newVisitors: number[] = [];
     next.forEach((id, i) => {
-      if (id.kind === 'pending' && evidence[i].observations >= this.minFaces) newVisitors.push(i);
+      if (id.kind !== 'pending') return;
+      const n = evidence[i].observations;
+      const clearlyUnknown = assigned[i].label === UNKNOWN && assigned[i].similarity < this.threshold - this.visitorMargin;
+      if ((n >= this.minFaces && clearlyUnknown) || n >= 3 * this.minFaces) newVisitors.push(i);
     });
     if (newVisitors.length > 0) {
       const taken = new Set(next.filter((id) => id.kind === 'visitor').map((id) => id.label!));
@@ -176,9 +190,26 @@ export class IdentityResolver {
     this.#tracks.delete(key);
   }
 
-  /** A visitor id was enrolled under a name: tracks holding it become pending, to be named by the gallery. */
-  release(visitorId: string): void {
-    for (const e of this.#tracks.values()) if (e.identity.kind === 'visitor' && e.identity.label === visitorId) e.identity = PENDING;
+  /** Keys of the tracks holding this identity label (gallery label or visitor id). */
+  holders(label: string): string[] {
+    return [...this.#tracks].filter(([, e]) => e.identity.label === label).map(([key]) => key);
+  }
+
+  /**
+   * The tracks `keys` were just enrolled under `label` (enrolment from a stream): they take it
+   * now, with all their observations counted as its votes (their views are its samples).
+   */
+  name(keys: readonly string[], label: string, similarity: (centroid: Float32Array) => number): IdentityChange[] {
+    const changes: IdentityChange[] = [];
+    for (const key of keys) {
+      const e = this.#tracks.get(key);
+      if (!e) continue;
+      e.votes.set(label, { count: e.observations, weight: e.weight });
+      const previous = e.identity;
+      e.identity = { kind: 'gallery', label, similarity: similarity(normalised(e.sum)) };
+      if (previous.kind !== 'gallery' || previous.label !== label) changes.push({ key, previous, identity: e.identity });
+    }
+    return changes;
   }
 
   #decide(e: Evidence, proposed: { label: string; similarity: number }): Identity {

@@ -198,13 +198,12 @@ export class Tracker {
 
   /**
    * For detections of `frame` (no embeddings needed): which are placed surely by boxes alone.
-   * Sure means exactly one active track passes the IoU gate with it, that track passes the gate
-   * with no other detection, and no lost track lies near it. Predicts to `frame` first when needed.
+   * Sure means exactly one active track passes the IoU gate with it and that track passes the
+   * gate with no other detection. Predicts to `frame` first when needed.
    */
   plan(frame: number, detections: readonly TrackerDetection[]): TrackerPlan {
     if (frame !== this.#frame) this.predict(frame);
     const active = this.#tracks.filter((t) => !this.#needsFace(t, frame));
-    const lost = this.#tracks.filter((t) => this.#needsFace(t, frame));
     const candidates = detections.map((d) => active.filter((t) => iou(t.box, d.box) >= this.#iouGate));
     const perTrack = new Map<Track, number>();
     for (const list of candidates) for (const t of list) perTrack.set(t, (perTrack.get(t) ?? 0) + 1);
@@ -212,8 +211,10 @@ export class Tracker {
     const sureTrack: (string | undefined)[] = [];
     detections.forEach((d, i) => {
       const list = candidates[i];
-      const nearLost = lost.some((t) => this.#nearForRefind(t, d.box));
-      if (list.length === 1 && perTrack.get(list[0]) === 1 && !nearLost) {
+      // A face that continues an active track is that track even when a lost one is nearby
+      // (the lost one would have to have jumped into the other's path); only a face no active
+      // track claims may be a lost track coming back, and that takes its embedding to tell.
+      if (list.length === 1 && perTrack.get(list[0]) === 1) {
         sureTrack.push(list[0].id);
       } else {
         sureTrack.push(undefined);

@@ -155,7 +155,7 @@ export class CameraSession {
     if (identity.kind === 'pending' || identity.label === null) return undefined;
     const snap = snapshot(info.views.best);
     if (!snap) return undefined;
-    const common = { camera: this.camera, track: info.track.id, frame, timestamp, at: new Date().toISOString(), kind: identity.kind, label: identity.label, similarity: identity.similarity, snapshot: snap };
+    const common = { camera: this.camera, track: info.track.id, frame, timestamp, at: new Date().toISOString(), kind: identity.kind, label: identity.label, similarity: clampSimilarity(identity.similarity), snapshot: snap };
     const returning = identity.kind === 'visitor' ? { returning: identity.returning ?? false } : {};
     if (previous.kind === 'pending' || previous.label === null) return { type: 'track.identified', ...common, ...returning };
     return { type: 'track.updated', ...common, ...returning, previous: { kind: previous.kind, label: previous.label } };
@@ -182,7 +182,7 @@ export class CameraSession {
         hits: t.hits,
         kind: named ? (identity.kind as 'gallery' | 'visitor') : null,
         label: named ? identity.label : null,
-        similarity: named ? identity.similarity : 0,
+        similarity: named ? clampSimilarity(identity.similarity) : 0,
         embeds: info.history.embeds,
         snapshot: snapshot(info.views.best),
       },
@@ -206,7 +206,7 @@ export class CameraSession {
           box: roundBox(t.box),
           label: named ? id.label : null,
           kind: named ? (id.kind as 'gallery' | 'visitor') : null,
-          similarity: named ? round(id.similarity) : 0,
+          similarity: named ? round(clampSimilarity(id.similarity)) : 0,
           state: t.state as 'confirmed' | 'lost',
           detected: t.measured,
         };
@@ -215,6 +215,8 @@ export class CameraSession {
   }
 }
 
+/** Float32 dot products of unit vectors can land a hair outside [-1, 1]. */
+const clampSimilarity = (v: number) => Math.max(-1, Math.min(1, v));
 const round = (v: number, digits = 4) => Math.round(v * 10 ** digits) / 10 ** digits;
 const roundBox = (b: Box): Box => ({ x: round(b.x, 1), y: round(b.y, 1), width: round(b.width, 1), height: round(b.height, 1) });
 

@@ -9,6 +9,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { openSource } = require('../dist/stream/source');
 const { ffmpegPath, runFfmpeg, makeTestClip, childProcesses, openFds } = require('./helpers/media');
+const { FfmpegServer } = require('./helpers/ffmpeg-server');
 
 const W = 320;
 const H = 240;
@@ -171,6 +172,47 @@ describe('stream sources (ffmpeg)', function () {
     await idle.close();
     await delay(100);
     assert.strictEqual(openFds().length, fdsBefore, `descriptors: ${openFds().length} after, ${fdsBefore} before`);
+  });
+
+  it('a live source served by ffmpeg, killed mid-stream and restarted, resumes by itself', async () => {
+    const server = await FfmpegServer.start(clip);
+    const source = openSource(server.url, {
+      // A short probe: the served stream starts quickly (the default probes 5 s of it).
+      inputOptions: ['-analyzeduration', '1000000'],
+      reconnect: { initialMs: 100, maxMs: 400 },
+      stallTimeoutMs: 2000,
+    });
+    const reconnects = [];
+    source.on('reconnecting', (r) => reconnects.push(r));
+    const known = new Set(reference);
+    let before = 0;
+    let after = 0;
+    let matching = 0;
+    let restartedAt;
+    try {
+      for await (const frame of source) {
+        if (known.has(sha(frame.data))) matching++;
+        frame.release();
+        if (restartedAt === undefined) {
+          if (++before === 30) {
+            await server.kill();
+            // Down for a while: the source retries (connection refused) until it is back.
+            setTimeout(() => (restartedAt = Date.now()) && server.restart(), 1500);
+            restartedAt = null;
+          }
+        } else if (restartedAt && ++after === 30) break;
+      }
+    } finally {
+      await source.close();
+      await server.close();
+    }
+    assert.strictEqual(after, 30, 'frames go on after the server came back');
+    assert.ok(reconnects.length >= 2, `${reconnects.length} reconnection attempts`);
+    assert.ok(reconnects.every((r) => r.reason.code === 'STREAM_SOURCE_FAILED'));
+    assert.ok(reconnects.some((r) => /Connection refused/.test(r.reason.message)), 'attempts while the server was down were refused');
+    assert.ok(source.stats.restarts >= 2);
+    assert.ok(matching >= 0.9 * (before + after), `${matching} of ${before + after} frames decoded as ffmpeg decodes the file`);
+    assert.strictEqual(source.stats.state, 'closed');
   });
 
   it('an unreachable URL is retried with backoff, then a typed error event', async () => {

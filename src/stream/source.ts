@@ -99,8 +99,13 @@ export interface SourceOptions {
   loop?: boolean;
   /** Frame buffers in the pool (default 4): frames decoded ahead plus frames the consumer holds. */
   poolSize?: number;
-  /** A live source that gives no frame for this long is restarted (default 10000 ms). */
+  /** A source that gives no frame for this long is restarted (default 10000 ms). */
   stallTimeoutMs?: number;
+  /**
+   * The same before a run's first frame (default 20000 ms): ffmpeg probes a network stream for
+   * several seconds before it decodes.
+   */
+  openTimeoutMs?: number;
   /** Reopening after failures: first and longest wait, and how many failures in a row end it. */
   reconnect?: { initialMs?: number; maxMs?: number; maxAttempts?: number };
   /** Pushed frames: treat them as live (copy into the pool, drop when behind). Default false. */
@@ -119,11 +124,12 @@ export interface ResolvedSourceOptions {
   loop: boolean;
   poolSize: number;
   stallTimeoutMs: number;
+  openTimeoutMs: number;
   reconnect: { initialMs: number; maxMs: number; maxAttempts: number };
   live: boolean | undefined;
 }
 
-const OPTION_KEYS = ['ffmpegPath', 'inputOptions', 'hwaccel', 'hwaccelDevice', 'width', 'height', 'fps', 'realtime', 'loop', 'poolSize', 'stallTimeoutMs', 'reconnect', 'live'];
+const OPTION_KEYS = ['ffmpegPath', 'inputOptions', 'hwaccel', 'hwaccelDevice', 'width', 'height', 'fps', 'realtime', 'loop', 'poolSize', 'stallTimeoutMs', 'openTimeoutMs', 'reconnect', 'live'];
 
 function optionalString(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
@@ -172,6 +178,7 @@ export function resolveSourceOptions(options: SourceOptions = {}): ResolvedSourc
     loop: optionalBoolean(options.loop, 'options.loop') ?? false,
     poolSize: optionalNumber(options.poolSize, 'options.poolSize', 'a whole number in [2, 64]', (n) => Number.isInteger(n) && n >= 2 && n <= 64) ?? 4,
     stallTimeoutMs: optionalNumber(options.stallTimeoutMs, 'options.stallTimeoutMs', 'a number of milliseconds > 0', (n) => Number.isFinite(n) && n > 0) ?? 10_000,
+    openTimeoutMs: optionalNumber(options.openTimeoutMs, 'options.openTimeoutMs', 'a number of milliseconds > 0', (n) => Number.isFinite(n) && n > 0) ?? 20_000,
     reconnect: {
       initialMs: optionalNumber(reconnect.initialMs, 'options.reconnect.initialMs', 'a number of milliseconds >= 0', (n) => Number.isFinite(n) && n >= 0) ?? 500,
       maxMs: optionalNumber(reconnect.maxMs, 'options.reconnect.maxMs', 'a number of milliseconds >= 0', (n) => Number.isFinite(n) && n >= 0) ?? 30_000,

@@ -265,3 +265,82 @@ describe('stream sinks: JSON Lines', () => {
     assert.throws(() => new WebhookSink({ url: 'not a url' }), { name: 'TypeError', message: /http:\/\/ or https:\/\/ URL for options.url/ });
   });
 });
+
+describe('stream outputs: annotated video and face snapshots', function () {
+  this.timeout(120000);
+  const { VideoWriter } = require('../dist/stream/video-writer');
+  const { faceSnapshot } = require('../dist/stream/snapshot');
+  const { openSource } = require('../dist/stream/source');
+  const { makeTestClip, runFfmpeg } = require('./helpers/media');
+  const sharp = require('sharp');
+  const { createHash } = require('node:crypto');
+  let dir;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'face-reid-outputs-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes every frame with its boxes and captions drawn, leaving the source frames untouched', async () => {
+    const clip = makeTestClip(join(dir, 'in.mp4'), { width: 320, height: 240, fps: 25, seconds: 1 });
+    const out = join(dir, 'annotated.mp4');
+    const writer = VideoWriter.open(out, { width: 320, height: 240, fps: 25 });
+    const box = { x: 100, y: 80, width: 90, height: 100 };
+    let unchanged = 0;
+    for await (const frame of openSource(clip)) {
+      const before = createHash('sha1').update(frame.data).digest('hex');
+      await writer.write(frame, [
+        { box, caption: `visitor-3 ${frame.index}`, color: '#ff9100' },
+        { box: { x: 10, y: 150, width: 40, height: 40 }, caption: 'Kate_Hudson 0.81' },
+      ]);
+      if (createHash('sha1').update(frame.data).digest('hex') === before) unchanged++;
+      frame.release();
+    }
+    await writer.close();
+    assert.strictEqual(writer.framesWritten, 25);
+    assert.strictEqual(unchanged, 25);
+    const raw = runFfmpeg(['-i', out, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1']);
+    const plain = runFfmpeg(['-i', clip, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1']);
+    assert.strictEqual(raw.length, 25 * 320 * 240 * 3);
+    const at = (buffer, f, x, y) => [...buffer.subarray(((f * 240 + y) * 320 + x) * 3, ((f * 240 + y) * 320 + x) * 3 + 3)];
+    const distance = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+    for (const f of [0, 12, 24]) {
+      // Inside the caption bands (solid colour, large enough to survive 4:2:0 chroma): the colours asked for.
+      assert.ok(distance(at(raw, f, 104, 80 - 16), [255, 145, 0]) < 40, `frame ${f} orange caption band: ${at(raw, f, 104, 64)}`);
+      assert.ok(distance(at(raw, f, 14, 150 - 16), [0, 200, 83]) < 40, `frame ${f} green caption band: ${at(raw, f, 14, 134)}`);
+      // The box outline changes the picture along its edge and nowhere far from the drawing.
+      assert.ok(distance(at(raw, f, 100, 130), at(plain, f, 100, 130)) > 60, `frame ${f}: the box's left edge is drawn`);
+      assert.ok(distance(at(raw, f, 145, 130), at(plain, f, 145, 130)) < 30, `frame ${f}: inside the box is the picture`);
+      assert.ok(distance(at(raw, f, 280, 40), at(plain, f, 280, 40)) < 30, `frame ${f}: away from the drawing, the picture`);
+    }
+  });
+
+  it('reports a missing ffmpeg as SINK_FAILED naming the install script', async () => {
+    const writer = VideoWriter.open(join(dir, 'never.mp4'), { width: 64, height: 64, ffmpegPath: join(dir, 'no-ffmpeg') });
+    const frame = { data: Buffer.alloc(64 * 64 * 3), width: 64, height: 64, channels: 3, order: 'bgr' };
+    await delay(100);
+    await assert.rejects(writer.write(frame), { code: 'SINK_FAILED', message: /ffmpeg was not found: install it \(scripts\/install-media\.sh\)/ });
+    await assert.rejects(writer.close(), { code: 'SINK_FAILED' });
+    assert.throws(() => writer.write({ ...frame, width: 32 }), { name: 'RangeError' });
+    assert.throws(() => VideoWriter.open(join(dir, 'x.mp4'), { width: 63, height: 64 }), { name: 'RangeError', message: /even frame sides/ });
+  });
+
+  it('cuts a face snapshot JPEG from a BGR frame: the box plus a margin, in true colours', async () => {
+    const width = 200;
+    const height = 100;
+    const data = Buffer.alloc(width * height * 3, 255);
+    // A pure blue square (B, G, R = 255, 0, 0) at 50..90 x 30..70.
+    for (let y = 30; y < 70; y++) for (let x = 50; x < 90; x++) data.set([255, 0, 0], (y * width + x) * 3);
+    const jpeg = await faceSnapshot({ data, width, height, channels: 3, order: 'bgr' }, { x: 50, y: 30, width: 40, height: 40 }, { margin: 0.25 });
+    const { data: rgb, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+    assert.deepStrictEqual([info.width, info.height, info.format], [60, 60, 'raw']);
+    const centre = [...rgb.subarray((30 * 60 + 30) * 3, (30 * 60 + 30) * 3 + 3)];
+    assert.ok(centre[2] > 200 && centre[0] < 50 && centre[1] < 50, `blue stays blue: ${centre}`);
+    const corner = [...rgb.subarray(0, 3)];
+    assert.ok(corner.every((v) => v > 200), `the margin shows the white around: ${corner}`);
+    // Clipped at the frame's edge, scaled to maxSide.
+    const edge = await sharp(await faceSnapshot({ data, width, height, channels: 3, order: 'bgr' }, { x: 170, y: 60, width: 40, height: 60 }, { maxSide: 20 })).metadata();
+    assert.ok(edge.width <= 20 && edge.height <= 20);
+    await assert.rejects(faceSnapshot({ data, width, height, channels: 3, order: 'bgr' }, { x: 500, y: 0, width: 10, height: 10 }), { name: 'RangeError' });
+  });
+});

@@ -7,7 +7,10 @@ const { createHash } = require('node:crypto');
 const { mkdtempSync, writeFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { openSource } = require('../dist/stream/source');
+const { openSource, sourceOptionsFromConfig, resolveSourceOptions } = require('../dist/stream/source');
+const { classifySource } = require('../dist/stream/source-input');
+const { decodeArgs } = require('../dist/stream/ffmpeg-decode-args');
+const { loadConfig } = require('../dist/config');
 const { ffmpegPath, runFfmpeg, makeTestClip, childProcesses, openFds } = require('./helpers/media');
 const { FfmpegServer } = require('./helpers/ffmpeg-server');
 
@@ -236,9 +239,28 @@ describe('stream sources (ffmpeg)', function () {
     assert.throws(() => openSource(clip, { poolSize: 1 }), { name: 'RangeError', message: 'Expected a whole number in [2, 64] for options.poolSize but received 1' });
     assert.throws(() => openSource(clip, { width: 640 }), { name: 'TypeError', message: /both width and height, or neither for options.height/ });
     assert.throws(() => openSource(clip, { width: 641, height: 480 }), { name: 'RangeError', message: /even number .* for options.width but received 641/ });
-    assert.throws(() => openSource(clip, { realtme: true }), { name: 'TypeError', message: /one of the options .* for options.realtme/ });
+    assert.throws(() => openSource(clip, { realtme: true }), { name: 'TypeError', message: 'Expected no option "realtme" (did you mean "realtime"?) for options.realtme but received true' });
+    assert.throws(() => openSource(clip, { colour: 1 }), { name: 'TypeError', message: /Expected one of the options ffmpegPath, .* for options.colour but received 1/ });
     assert.throws(() => openSource(clip, { inputOptions: '-hwaccel vaapi' }), { name: 'TypeError', message: /an array of strings for options.inputOptions/ });
     assert.throws(() => openSource(clip, { live: true }), { name: 'TypeError', message: /for options.live/ });
+  });
+
+  it('takes ffmpeg settings from the configuration (file, environment, options)', () => {
+    const config = loadConfig({ env: { FACE_REID_FFMPEG: '/opt/ffmpeg/bin/ffmpeg' }, overrides: { ffmpeg: { hwaccel: 'vaapi', hwaccelDevice: '/dev/dri/renderD128', inputOptions: ['-rtsp_transport', 'udp'] } } });
+    assert.deepStrictEqual(sourceOptionsFromConfig(config), {
+      ffmpegPath: '/opt/ffmpeg/bin/ffmpeg',
+      hwaccel: 'vaapi',
+      hwaccelDevice: '/dev/dri/renderD128',
+      inputOptions: ['-rtsp_transport', 'udp'],
+    });
+    assert.throws(() => loadConfig({ env: {}, overrides: { ffmpeg: { inputOptions: '-re' } } }), { code: 'CONFIG_INVALID', message: /ffmpeg.inputOptions: expected an array of strings/ });
+    assert.throws(() => loadConfig({ env: {}, overrides: { ffmpeg: { hwacel: 'qsv' } } }), { code: 'CONFIG_INVALID', message: /did you mean "hwaccel"/ });
+    // Passed through to ffmpeg before -i: hardware decoding first, the caller's options last (they win).
+    const args = decodeArgs(classifySource('rtsp://cam/1'), { ...resolveSourceOptions(sourceOptionsFromConfig(config)), ioTimeoutMs: 5000 });
+    const input = args.indexOf('-i');
+    assert.deepStrictEqual(args.slice(args.indexOf('-hwaccel'), args.indexOf('-hwaccel') + 4), ['-hwaccel', 'vaapi', '-hwaccel_device', '/dev/dri/renderD128']);
+    assert.deepStrictEqual(args.slice(input - 2, input + 2), ['-rtsp_transport', 'udp', '-i', 'rtsp://cam/1']);
+    assert.deepStrictEqual(args.slice(-5), ['-pix_fmt', 'bgr24', '-f', 'rawvideo', 'pipe:1']);
   });
 
   it('hides a URL password in the source name', () => {

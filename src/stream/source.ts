@@ -6,7 +6,9 @@
  * events, and one `close()` that ends everything it started.
  */
 import type { EventEmitter } from 'node:events';
+import type { FaceReidConfig } from '../config';
 import { invalidType, outOfRange } from '../errors';
+import { closestKey } from '../util/suggest';
 import type { VideoFrame } from './frames';
 import { classifySource, type SourceKind } from './source-input';
 import { FfmpegSource } from './source-ffmpeg';
@@ -155,7 +157,9 @@ const positiveInteger = (n: number) => Number.isInteger(n) && n > 0;
 export function resolveSourceOptions(options: SourceOptions = {}): ResolvedSourceOptions {
   if (options === null || typeof options !== 'object') throw invalidType('an options object', 'options', options);
   for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) throw invalidType(`one of the options ${OPTION_KEYS.join(', ')}`, `options.${key}`, (options as Record<string, unknown>)[key]);
+    if (OPTION_KEYS.includes(key)) continue;
+    const near = closestKey(key, OPTION_KEYS);
+    throw invalidType(near ? `no option "${key}" (did you mean "${near}"?)` : `one of the options ${OPTION_KEYS.join(', ')}`, `options.${key}`, (options as Record<string, unknown>)[key]);
   }
   const inputOptions = options.inputOptions ?? [];
   if (!Array.isArray(inputOptions) || !inputOptions.every((o) => typeof o === 'string')) throw invalidType('an array of strings', 'options.inputOptions', inputOptions);
@@ -186,6 +190,17 @@ export function resolveSourceOptions(options: SourceOptions = {}): ResolvedSourc
     },
     live: optionalBoolean(options.live, 'options.live'),
   };
+}
+
+/** The source options a configuration's `ffmpeg` section gives (path, hardware decoding, input options). */
+export function sourceOptionsFromConfig(config: FaceReidConfig): SourceOptions {
+  const ffmpeg = config.ffmpeg ?? {};
+  const options: SourceOptions = {};
+  if (ffmpeg.path) options.ffmpegPath = ffmpeg.path;
+  if (ffmpeg.hwaccel) options.hwaccel = ffmpeg.hwaccel;
+  if (ffmpeg.hwaccelDevice) options.hwaccelDevice = ffmpeg.hwaccelDevice;
+  if (ffmpeg.inputOptions?.length) options.inputOptions = [...ffmpeg.inputOptions];
+  return options;
 }
 
 function isIterable(value: unknown): value is AsyncIterable<PushedFrame> | Iterable<PushedFrame> {

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { Backoff, sleep, type BackoffOptions } from '../backoff';
-import { emptyStats, type SinkStats, type StreamEvent } from './sink';
+import { emptyStats, type SinkStats, type SinkEvent } from './sink';
 
 /** What one delivery attempt concluded. `retry`: try again later; `refused`: never will work. */
 export type DeliveryResult = { ok: true } | { ok: false; retry: boolean; error: Error };
@@ -22,17 +22,17 @@ export interface DeliveryQueueOptions {
 
 export class DeliveryQueue extends EventEmitter {
   readonly stats: SinkStats = emptyStats();
-  readonly #deliver: (event: StreamEvent, signal: AbortSignal) => Promise<DeliveryResult>;
+  readonly #deliver: (event: SinkEvent, signal: AbortSignal) => Promise<DeliveryResult>;
   readonly #maxQueue: number;
   readonly #closeTimeoutMs: number;
   readonly #backoff: Backoff;
-  readonly #events: StreamEvent[] = [];
+  readonly #events: SinkEvent[] = [];
   readonly #abort = new AbortController();
   #running: Promise<void> | undefined;
   #idle: (() => void)[] = [];
   #closed = false;
 
-  constructor(deliver: (event: StreamEvent, signal: AbortSignal) => Promise<DeliveryResult>, options: DeliveryQueueOptions = {}) {
+  constructor(deliver: (event: SinkEvent, signal: AbortSignal) => Promise<DeliveryResult>, options: DeliveryQueueOptions = {}) {
     super();
     this.#deliver = deliver;
     this.#maxQueue = options.maxQueue ?? 10_000;
@@ -40,7 +40,7 @@ export class DeliveryQueue extends EventEmitter {
     this.#backoff = new Backoff(options.backoff);
   }
 
-  push(event: StreamEvent): void {
+  push(event: SinkEvent): void {
     this.stats.written++;
     if (this.#closed) {
       this.#drop(event, 'the sink is closed');
@@ -68,7 +68,7 @@ export class DeliveryQueue extends EventEmitter {
     clearTimeout(timer);
   }
 
-  #drop(event: StreamEvent, reason: string): void {
+  #drop(event: SinkEvent, reason: string): void {
     this.stats.dropped++;
     this.emit('dropped', { event, reason });
   }

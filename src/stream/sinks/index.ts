@@ -12,7 +12,7 @@ import { WebhookSink, type WebhookSinkOptions } from './webhook';
 export { JsonlSink, type JsonlSinkOptions } from './jsonl';
 export { WebhookSink, type WebhookSinkOptions } from './webhook';
 export { MqttSink, type MqttSinkOptions } from './mqtt';
-export { checkEvent, type EventSink, type SinkStats, type StreamEvent } from './sink';
+export { checkEvent, type EventSink, type SinkStats, type SinkEvent } from './sink';
 export type { DeliveryQueueOptions } from './delivery-queue';
 
 export type SinkOptions = DeliveryQueueOptions & Omit<Partial<WebhookSinkOptions>, 'url'> & Omit<Partial<MqttSinkOptions>, 'url'>;

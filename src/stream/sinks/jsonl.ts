@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { checkEvent, emptyStats, type EventSink, type SinkStats, type StreamEvent } from './sink';
+import { checkEvent, emptyStats, type EventSink, type SinkStats, type SinkEvent } from './sink';
 
 export interface JsonlSinkOptions {
   /** A file to append to, or '-' (default) for stdout. */
@@ -30,7 +30,7 @@ export class JsonlSink extends EventEmitter implements EventSink {
     this.#out.on('error', (err) => (this.stats.lastError = err));
   }
 
-  write(event: StreamEvent): void {
+  write(event: SinkEvent): void {
     checkEvent(event);
     this.stats.written++;
     if (this.#closing || this.stats.lastError) {

@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events';
 import { connect, type MqttClient } from 'mqtt';
 import { invalidType } from '../../errors';
 import { DeliveryQueue, type DeliveryQueueOptions, type DeliveryResult } from './delivery-queue';
-import { checkEvent, type EventSink, type SinkStats, type StreamEvent } from './sink';
+import { checkEvent, type EventSink, type SinkStats, type SinkEvent } from './sink';
 
 export interface MqttSinkOptions extends DeliveryQueueOptions {
   /** mqtt://host:port or mqtts://host:port (ws:// and wss:// work too). */
@@ -70,11 +70,11 @@ export class MqttSink extends EventEmitter implements EventSink {
   }
 
   /** The topic an event is published on. */
-  topicOf(event: StreamEvent): string {
+  topicOf(event: SinkEvent): string {
     return `${this.#prefix}/${topicLevel(event.camera)}/${topicLevel(event.type)}`;
   }
 
-  write(event: StreamEvent): void {
+  write(event: SinkEvent): void {
     this.#queue.push(checkEvent(event));
   }
 
@@ -90,7 +90,7 @@ export class MqttSink extends EventEmitter implements EventSink {
     return this.#closing;
   }
 
-  async #publish(event: StreamEvent, closing: AbortSignal): Promise<DeliveryResult> {
+  async #publish(event: SinkEvent, closing: AbortSignal): Promise<DeliveryResult> {
     // While the broker is away the client holds this publish and sends it once reconnected;
     // the promise settles on PUBACK. close() stops the wait (the queue then counts the drop).
     const acked = this.#client.publishAsync(this.topicOf(event), JSON.stringify(event), { qos: 1 });

@@ -9,7 +9,7 @@ import type { EventEmitter } from 'node:events';
 import { invalidType } from '../../errors';
 
 /** Any stream event: a JSON object with at least its type and the camera it comes from. */
-export interface StreamEvent {
+export interface SinkEvent {
   type: string;
   camera: string;
   [key: string]: unknown;
@@ -34,19 +34,19 @@ export interface EventSink extends EventEmitter {
   readonly name: string;
   readonly stats: SinkStats;
   /** Queues the event for delivery; returns at once. TypeError for something that is not an event. */
-  write(event: StreamEvent): void;
+  write(event: SinkEvent): void;
   /** Resolves when everything written so far is delivered (or given up). */
   flush(): Promise<void>;
   /** Delivers what it can within the sink's close timeout, then releases everything; idempotent. */
   close(): Promise<void>;
 }
 
-export function checkEvent(event: unknown, name = 'event'): StreamEvent {
+export function checkEvent(event: unknown, name = 'event'): SinkEvent {
   if (event === null || typeof event !== 'object' || Array.isArray(event)) throw invalidType('an event object with type and camera', name, event);
   const e = event as Record<string, unknown>;
   if (typeof e.type !== 'string' || e.type === '') throw invalidType('a non-empty string', `${name}.type`, e.type);
   if (typeof e.camera !== 'string' || e.camera === '') throw invalidType('a non-empty string', `${name}.camera`, e.camera);
-  return event as StreamEvent;
+  return event as SinkEvent;
 }
 
 export function emptyStats(): SinkStats {

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { invalidType } from '../../errors';
 import { DeliveryQueue, type DeliveryQueueOptions, type DeliveryResult } from './delivery-queue';
-import { checkEvent, type EventSink, type SinkStats, type StreamEvent } from './sink';
+import { checkEvent, type EventSink, type SinkStats, type SinkEvent } from './sink';
 
 export interface WebhookSinkOptions extends DeliveryQueueOptions {
   url: string;
@@ -49,7 +49,7 @@ export class WebhookSink extends EventEmitter implements EventSink {
     return this.#queue.stats;
   }
 
-  write(event: StreamEvent): void {
+  write(event: SinkEvent): void {
     this.#queue.push(checkEvent(event));
   }
 
@@ -61,7 +61,7 @@ export class WebhookSink extends EventEmitter implements EventSink {
     return this.#queue.close();
   }
 
-  async #post(event: StreamEvent, closing: AbortSignal): Promise<DeliveryResult> {
+  async #post(event: SinkEvent, closing: AbortSignal): Promise<DeliveryResult> {
     const signal = AbortSignal.any([closing, AbortSignal.timeout(this.#timeoutMs)]);
     let response: Response;
     try {

@@ -225,8 +225,11 @@ describe('FaceStream on a generated video', function () {
   it('face-reid watch: events and frames as JSON Lines; SIGTERM ends it cleanly with every line whole', async function () {
     const out = join(work, 'events.jsonl');
     const framesFile = join(work, 'frames.jsonl');
+    const sinkFile = join(work, 'sink.jsonl');
+    const annotated = join(work, 'annotated.mp4');
+    const snapshots = join(work, 'snapshots');
     const cli = join(__dirname, '..', 'dist', 'cli', 'main.js');
-    const child = spawn(process.execPath, [cli, 'watch', `door=${video}`, '--gallery', join(work, 'gallery.sqlite'), '--out', out, '--frames', framesFile, '--detect-every', '2', '--model-dir', modelsDir()], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'watch', `door=${video}`, '--gallery', join(work, 'gallery.sqlite'), '--out', out, '--frames', framesFile, '--detect-every', '2', '--sink', `jsonl:${sinkFile}`, '--video', annotated, '--snapshots', snapshots, '--model-dir', modelsDir()], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
@@ -246,6 +249,15 @@ describe('FaceStream on a generated video', function () {
       assert.equal(r.frame, i);
       assert.deepEqual(validate(FRAME_RECORD_SCHEMA, r), []);
     });
+    assert.deepEqual(readFileSync(sinkFile, 'utf8'), readFileSync(out, 'utf8'), 'the sink got every event');
+    const ended = events.filter((e) => e.type === 'track.ended' && e.embeds > 0);
+    for (const e of ended) assert.ok(existsSync(join(snapshots, `door-${e.track}.jpg`)), `snapshot of ${e.track}`);
+    let written = 0;
+    for await (const frame of openSource(annotated).frames()) {
+      written++;
+      frame.release();
+    }
+    assert.equal(written, frames.length, 'the annotated video has every processed frame');
     assert.match(stderr, /door: \d+ frames \(\d+ detected, 0 dropped\); re-identifications \d+ of \d+ faces/);
   });
 });

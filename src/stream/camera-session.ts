@@ -79,7 +79,7 @@ export class CameraSession {
   }
 
   /** A frame with detection: associate, embed what is needed, identify, report. */
-  async detectionFrame(frame: number, timestamp: number, faces: readonly SessionFace[], embed: EmbedFaces): Promise<{ events: StreamEvent[]; record: FrameRecord }> {
+  async detectionFrame(frame: number, timestamp: number, faces: readonly SessionFace[], embed: EmbedFaces): Promise<{ events: StreamEvent[]; record: FrameRecord; improved: { track: string; box: Box }[] }> {
     const plan = this.tracker.plan(frame, faces);
     const wanted = new Set(plan.ambiguous);
     faces.forEach((f, i) => {
@@ -99,6 +99,7 @@ export class CameraSession {
       faces.map((f, i) => ({ box: f.box, score: f.score, embedding: embeddingOf.get(i) })),
     );
     const events: StreamEvent[] = [];
+    const improved: { track: string; box: Box }[] = [];
     for (const t of update.created) {
       this.#info.set(t.id, { track: t, key: this.keyOf(t.id), history: newHistory(), views: new BestViews(), startedAt: timestamp, announced: false, lastTimestamp: timestamp });
     }
@@ -110,7 +111,9 @@ export class CameraSession {
       const face = faces[i];
       this.#policy.took(info.history, face.quality.score, frame);
       this.#identity.observe(info.key, embedding, face.quality.score);
-      info.views.offer({ embedding, quality: face.quality, box: face.box, landmarks: face.landmarks, frame, timestamp, camera: this.camera, track: trackId });
+      if (info.views.offer({ embedding, quality: face.quality, box: face.box, landmarks: face.landmarks, frame, timestamp, camera: this.camera, track: trackId })) {
+        improved.push({ track: trackId, box: face.box });
+      }
     });
     for (const t of update.confirmed) {
       const info = this.#info.get(t.id)!;
@@ -131,7 +134,7 @@ export class CameraSession {
       if (event) events.push(event);
     }
     for (const t of update.ended) events.push(...this.#end(t, frame, timestamp));
-    return { events, record: this.#record(frame, timestamp) };
+    return { events, record: this.#record(frame, timestamp), improved };
   }
 
   /** Events for identity changes made between frames (enrolment from the stream). */

@@ -108,7 +108,8 @@ describe('FaceStream on a generated video', function () {
   });
 
   it('gives the same events to an async iterator as to listeners; two cameras share the pipeline fairly and share visitor ids', async function () {
-    const stream = new FaceStream(pipeline, { gallery, sightings: false });
+    // One frame in the pipeline at a time makes the turns visible: first come, first served.
+    const stream = new FaceStream(pipeline, { gallery, sightings: false, concurrency: 1 });
     const heard = [];
     const order = [];
     stream.on('event', (e) => heard.push(e));
@@ -120,12 +121,11 @@ describe('FaceStream on a generated video', function () {
     assert.deepEqual(iterated, heard);
     assert.equal(order.filter((c) => c === 'file').length, truth.frameCount);
     assert.equal(order.filter((c) => c === 'pushed').length, 120);
-    // Round-robin while both run: neither camera gets more than a few turns in a row.
-    const both = order.slice(0, 2 * 120 - 10);
-    let run = 1;
-    let longest = 1;
-    for (let i = 1; i < both.length; i++) longest = Math.max(longest, (run = both[i] === both[i - 1] ? run + 1 : 1));
-    assert.ok(longest <= 3, `one camera took ${longest} frames in a row`);
+    // First come, first served while both run (after both have started): each camera gets its
+    // turns; one may take a few in a row only while the other's next frame is still being decoded.
+    const window = order.slice(20, 200);
+    const share = window.filter((c) => c === 'pushed').length / window.length;
+    assert.ok(share >= 0.35 && share <= 0.65, `the pushed camera had ${(100 * share).toFixed(0)}% of the turns`);
     const visitors = (camera) => new Set(heard.filter((e) => e.camera === camera && e.kind === 'visitor' && e.type !== 'track.ended').map((e) => e.label));
     const shared = [...visitors('file')].filter((v) => visitors('pushed').has(v));
     assert.ok(shared.length >= 1, `a stranger seen by both cameras keeps one visitor id: ${[...visitors('file')]} / ${[...visitors('pushed')]}`);

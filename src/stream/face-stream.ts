@@ -352,7 +352,7 @@ export class FaceStream extends EventEmitter {
     camera.lastTimestamp = timestamp;
     stats.frames++;
     let result: { events: StreamEvent[]; record: FrameRecord; improved?: { track: string; box: Box }[] };
-    if (index - camera.lastDetect >= this.#detectEvery || camera.lastDetect < 0) {
+    if (index - camera.lastDetect >= this.#detectEvery) {
       camera.lastDetect = index;
       stats.detectionFrames++;
       let t = performance.now();

@@ -62,9 +62,9 @@ function fail(where: string, message: string): never {
   throw new FaceReidError(`Invalid service configuration at ${where}: ${message}`, 'CONFIG_INVALID');
 }
 
-function positiveInt(value: unknown, where: string, max = Number.MAX_SAFE_INTEGER): number {
+function positiveInt(value: unknown, where: string, max = Number.MAX_SAFE_INTEGER, min = 1): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > max) fail(where, `expected a whole number in [1, ${max}], received ${JSON.stringify(value)}`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) fail(where, `expected a whole number in [${min}, ${max}], received ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -91,7 +91,8 @@ function checkSettings(raw: unknown, where: string): ServiceSettings {
   for (const key of Object.keys(s)) if (!SERVICE_KEYS.includes(key)) fail(`${where}.${key}`, `unknown key; known keys: ${SERVICE_KEYS.join(', ')}`);
   const out: ServiceSettings = {};
   if (s.host !== undefined) out.host = nonEmpty(s.host, `${where}.host`);
-  if (s.port !== undefined) out.port = positiveInt(s.port, `${where}.port`, 65535);
+  // 0: any free port (the URL is logged).
+  if (s.port !== undefined) out.port = positiveInt(s.port, `${where}.port`, 65535, 0);
   if (s.gallery !== undefined) out.gallery = nonEmpty(s.gallery, `${where}.gallery`);
   if (s.tls !== undefined) {
     const tls = s.tls as Record<string, unknown> | null;

@@ -16,6 +16,7 @@ import type { InferenceQueue } from './queue';
 import type { ServiceMetrics } from './metrics';
 import type { ServiceGallery } from './gallery-port';
 import { ServiceError, badField } from './errors';
+import { checkModel } from '../gallery/model';
 
 /** Same person at or above this cosine similarity (the LFW pair threshold, docs/accuracy.md). */
 export const DEFAULT_VERIFY_THRESHOLD = 0.271;
@@ -91,6 +92,8 @@ export class FaceService {
     this.matchThreshold = options.matchThreshold ?? thresholds.match ?? DEFAULT_MATCH_THRESHOLD;
     this.verifyThreshold = options.verifyThreshold ?? thresholds.verify ?? DEFAULT_VERIFY_THRESHOLD;
     this.node = options.node;
+    // Vectors of another model (or precision) are not comparable: refuse to start rather than answer nonsense.
+    checkModel(options.gallery.model, options.pipeline.embeddingModel, 'the pipeline makes', options.gallery.location);
   }
 
   /** Every face of the image (largest first when `limit` cuts), after the header check and the queue. */
@@ -122,7 +125,7 @@ export class FaceService {
   async identify(bytes: Buffer, options: FaceOptions & { threshold?: number; camera?: string } = {}): Promise<IdentifiedFace[]> {
     const faces = await this.faces(bytes, options);
     const threshold = options.threshold ?? this.matchThreshold;
-    const matches = await this.#metrics.time('gallery-match', () => this.gallery.searchFrame(faces.map((f) => f.embedding), { threshold }));
+    const matches = await this.#metrics.time('gallery-match', () => this.gallery.searchFrame(faces.map((f) => f.embedding), { threshold, model: this.pipeline.embeddingModel }));
     const named = faces.map((f, i) => ({ ...f, label: matches[i].label, similarity: matches[i].similarity }));
     if (options.camera !== undefined && named.length > 0) await this.recordSightings(options.camera, named);
     return named;
@@ -130,7 +133,7 @@ export class FaceService {
 
   /** The k most similar identities of one face, best first, whatever their similarity (threshold -1 by default). */
   async candidates(embedding: Float32Array, k: number, threshold = -1): Promise<Candidate[]> {
-    const matches = await this.gallery.search(embedding, { k, threshold });
+    const matches = await this.gallery.search(embedding, { k, threshold, model: this.pipeline.embeddingModel });
     return matches.map((m) => ({ label: m.label, similarity: m.similarity }));
   }
 
@@ -172,7 +175,7 @@ export class FaceService {
     checkLabel(label, 'label');
     const face = await this.largestFace(bytes, options);
     const source = options.source ?? contentId(bytes);
-    const status = await this.gallery.add(label, face.embedding, { ...options.meta, source });
+    const status = await this.gallery.add(label, face.embedding, { ...options.meta, source }, { model: this.pipeline.embeddingModel });
     return { label, source, status, face };
   }
 

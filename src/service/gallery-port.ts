@@ -8,6 +8,10 @@ import type { Match } from '../gallery/matrix';
 import type { EmbeddingInput } from '../gallery/embedding';
 
 export interface ServiceGallery {
+  /** `<model>/<precision>` of the vectors it holds. */
+  readonly model: string;
+  /** Where it is, safe to print. */
+  readonly location: string;
   /** In either search mode (local matrix, or the database's index): the service never assumes one. */
   search(embedding: EmbeddingInput, options?: { k?: number; threshold?: number; model?: string }): Promise<Match[]>;
   searchFrame(embeddings: readonly EmbeddingInput[], options?: { threshold?: number; model?: string }): Promise<FrameMatch[]>;

@@ -84,6 +84,8 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // A misspelt query parameter is an error naming it, not silently dropped (fastify's default).
+    ajv: { customOptions: { removeAdditional: false } },
     ...(tls ? { https: tls } : {}),
   }) as unknown as FastifyInstance;
 
@@ -127,6 +129,9 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
 
   if (config.corsOrigins.length > 0) await app.register(cors, { origin: config.corsOrigins });
 
+  // Bodies are JSON, multipart or raw images; fastify's plain-text parser would let text reach
+  // the routes as if it were an image field, so it goes (415 instead).
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser([...RAW_IMAGE_TYPES], { parseAs: 'buffer', bodyLimit: limits.bodyBytes }, (_request, body, done) => done(null, body));
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',

@@ -42,10 +42,9 @@ export const verifyRoutes: FastifyPluginAsync<RouteOptions> = async (app, { serv
             'application/json': {
               schema: {
                 type: 'object',
-                properties: {
-                  a: { oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'number' }, minItems: 1 }] },
-                  b: { oneOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'number' }, minItems: 1 }] },
-                },
+                // No type here: ajv's type coercion inside a oneOf would turn a string into [string];
+                // the handler tells images from embeddings and names the field that is neither.
+                properties: { a: { description: 'base64 image or embedding' }, b: { description: 'base64 image or embedding' } },
                 required: ['a', 'b'],
               },
             },

@@ -562,10 +562,11 @@ describe('face-reid service (fastify, real pipeline, SQLite gallery)', function 
     it('SIGTERM: the request in flight is answered, then the process closes everything and exits 0', async function () {
       const galleryFile = join(freshDir('sigterm'), 'gallery.sqlite');
       const key = await keyFor(galleryFile, pipeline.embeddingModel);
-      const { child, url } = await serve(galleryFile);
+      const { child, url, output } = await serve(galleryFile);
       const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
       const inFlight = fetch(`${url}/v1/identities/${people[0].name}/samples`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'image/jpeg' }, body: pictures[people[0].name][0] });
-      await new Promise((r) => setTimeout(r, 30));
+      // SIGTERM once the server has the request (its log says so), while the models still run.
+      while (!/"msg":"incoming request"/.test(output())) await new Promise((r) => setTimeout(r, 2));
       child.kill('SIGTERM');
       const res = await inFlight;
       assert.equal(res.status, 201, await res.text());

@@ -84,6 +84,8 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // Requests arriving while the server closes get our 503 body (the onRequest hook), not fastify's.
+    return503OnClosing: false,
     // A misspelt query parameter is an error naming it, not silently dropped (fastify's default).
     ajv: { customOptions: { removeAdditional: false } },
     ...(tls ? { https: tls } : {}),
@@ -110,6 +112,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) throw new ServiceError(503, 'UNAVAILABLE', 'the service is shutting down', { retryAfter: 5 });
   });
   app.addHook('onClose', async () => {
     closing = true;
@@ -117,6 +120,11 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   });
   app.addHook('preClose', async () => {
     closing = true;
+  });
+  // While closing, answers to requests still in flight end their connection: otherwise a
+  // keep-alive client holds the server open until its keep-alive timeout.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
 
   app.setErrorHandler((err, request, reply) => {

@@ -12,7 +12,8 @@ const Database = require('better-sqlite3');
 const sharp = require('sharp');
 const { FacePipeline, Gallery, EMBEDDING_SIZE } = require('../dist');
 const { createServer, serviceConfig, createApiKey } = require('../dist/service');
-const { modelsDir, dataDir, outputDir, projectRoot } = require('./helpers/env');
+const { modelsDir, dataDir, outputDir } = require('./helpers/env');
+const { startPostgres } = require('./helpers/postgres');
 
 const CLI = resolve(__dirname, '..', 'dist', 'cli', 'main.js');
 const root = outputDir('service');
@@ -104,12 +105,70 @@ function assertError(res, status, code, field) {
   return body;
 }
 
-describe('face-reid service (fastify, real pipeline, SQLite gallery)', function () {
+/**
+ * The gallery backends the suite runs on. Each `start(dir)` resolves to { location, fresh(name),
+ * dump(), stop() }: where the suite's gallery is, a new empty gallery, every stored value as text
+ * (to look for keys), and the end of whatever was started.
+ */
+const BACKENDS = [
+  {
+    name: 'SQLite',
+    backend: 'sqlite',
+    async start(dir) {
+      const location = join(dir, 'gallery.sqlite');
+      return {
+        location,
+        async fresh(name) {
+          return join(freshDir(name), 'gallery.sqlite');
+        },
+        async dump() {
+          const db = new Database(location, { readonly: true });
+          let text = '';
+          try {
+            for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all()) {
+              for (const row of db.prepare(`SELECT * FROM "${name}"`).raw().all()) text += row.map((v) => (Buffer.isBuffer(v) ? v.toString('latin1') : String(v))).join('\u0000');
+            }
+          } finally {
+            db.close();
+          }
+          // The raw files too (WAL included): a key must not be anywhere on disk.
+          return text + readdirSync(dir).filter((f) => f.startsWith('gallery.sqlite')).map((f) => readFileSync(join(dir, f)).toString('latin1')).join('');
+        },
+        async stop() {},
+      };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    backend: 'postgres',
+    async start() {
+      const server = await startPostgres();
+      return {
+        location: server.url,
+        fresh: () => server.createDatabase(),
+        async dump() {
+          const tables = await server.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
+          let text = '';
+          for (const { table_name: name } of tables.rows) {
+            const rows = await server.query(`SELECT t::text AS row FROM "${name}" t`);
+            text += rows.rows.map((r) => r.row).join('\u0000');
+          }
+          return text;
+        },
+        stop: () => server.stop(),
+      };
+    },
+  },
+];
+
+for (const backend of BACKENDS) {
+describe(`face-reid service on ${backend.name} (fastify, real pipeline)`, function () {
   this.timeout(600000);
   let pipeline;
   let gallery;
   let app;
   let dir;
+  let store;
   const keys = {};
   let people;
   let pictures;
@@ -118,11 +177,12 @@ describe('face-reid service (fastify, real pipeline, SQLite gallery)', function 
   const withAuth = ({ payload, headers }, scope) => ({ payload, headers: { ...headers, 'x-api-key': keys[scope] } });
 
   before(async function () {
-    dir = freshDir('main');
+    dir = freshDir(`main-${backend.name}`);
+    store = await backend.start(dir);
     people = lfwPeople(7);
     pictures = Object.fromEntries(people.map((p) => [p.name, p.pictures.slice(0, 3).map((f) => readFileSync(f))]));
     pipeline = await FacePipeline.create({ modelDir: modelsDir() });
-    gallery = await Gallery.open(join(dir, 'gallery.sqlite'), { model: pipeline.embeddingModel });
+    gallery = await Gallery.open(store.location, { model: pipeline.embeddingModel, outbox: false });
     for (const scope of ['recognize', 'manage', 'admin']) {
       const { key, record } = await createApiKey({ name: `test-${scope}`, scope });
       await gallery.keys.create(record);
@@ -142,6 +202,7 @@ describe('face-reid service (fastify, real pipeline, SQLite gallery)', function 
     await app?.close();
     await gallery?.close();
     await pipeline?.close();
+    await store?.stop();
   });
 
   describe('operations', function () {
@@ -151,7 +212,7 @@ describe('face-reid service (fastify, real pipeline, SQLite gallery)', function 
       assert.equal(ready.statusCode, 200);
       const body = json(ready);
       assert.equal(body.ready, true);
-      assert.equal(body.gallery.backend, 'sqlite');
+      assert.equal(body.gallery.backend, backend.backend);
       assert.equal(body.gallery.state, 'connected');
       assert.match(body.models.detector, /CPU/);
       await app.inject({ method: 'POST', url: '/v1/analyze', headers: { ...auth('recognize'), 'content-type': 'image/jpeg' }, payload: pictures[people[0].name][0] });
@@ -374,24 +435,17 @@ describe('face-reid service (fastify, real pipeline, SQLite gallery)', function 
     });
   });
 
-  it('keys are stored as salted scrypt hashes: no key, and no secret part of one, is anywhere in the database file', async function () {
-    const db = new Database(join(dir, 'gallery.sqlite'), { readonly: true });
-    let dump = '';
-    try {
-      for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all()) {
-        for (const row of db.prepare(`SELECT * FROM "${name}"`).raw().all()) dump += row.map((v) => (Buffer.isBuffer(v) ? v.toString('latin1') : String(v))).join('\u0000');
-      }
-    } finally {
-      db.close();
-    }
-    const files = readdirSync(dir).filter((f) => f.startsWith('gallery.sqlite')).map((f) => readFileSync(join(dir, f)).toString('latin1')).join('');
+  it('keys are stored as salted scrypt hashes: no key, and no secret part of one, is anywhere in the database', async function () {
+    const dump = await store.dump();
     for (const key of Object.values(keys)) {
       const [id, secret] = key.slice(4).split('.');
       assert.ok(dump.includes(id), 'the public id is what finds the record');
-      assert.ok(!dump.includes(secret) && !files.includes(secret), 'a key secret is in the database');
-      assert.ok(!files.includes(Buffer.from(secret, 'base64url').toString('hex')));
+      assert.ok(!dump.includes(secret), 'a key secret is in the database');
+      assert.ok(!dump.includes(Buffer.from(secret, 'base64url').toString('hex')));
+      assert.ok(!dump.includes(Buffer.from(secret, 'base64url').toString('base64')));
     }
     const records = await gallery.keys.list();
+    assert.equal(records.length, 5);
     assert.ok(records.every((r) => /^[0-9a-f]{32}$/.test(r.salt) && /^[0-9a-f]{64}$/.test(r.hash)));
   });
 
@@ -404,7 +458,7 @@ describe('face-reid service (fastify, real pipeline, SQLite gallery)', function 
       server = await createServer({ pipeline, gallery, config: serviceConfig({ logLevel: 'silent' }), logger: false });
       await server.listen({ host: '127.0.0.1', port: 0 });
       port = server.server.address().port;
-      imageDir = freshDir('sdk-images');
+      imageDir = freshDir(`sdk-images-${backend.name}`);
     });
 
     after(async function () {
@@ -532,7 +586,7 @@ describe('face-reid service (fastify, real pipeline, SQLite gallery)', function 
     /** Starts `face-reid serve` on a free port; resolves with the child and its URL once it listens. */
     function serve(galleryFile, extraEnv = {}) {
       const child = spawn(process.execPath, [CLI, 'serve', '--gallery', galleryFile, '--port', '0'], {
-        env: { ...process.env, FACE_REID_MODELS: modelsDir(), FACE_REID_LOG_LEVEL: 'info', ...extraEnv },
+        env: { ...process.env, FACE_REID_MODELS: modelsDir(), FACE_REID_LOG_LEVEL: 'info', FACE_REID_CACHE_DIR: join(root, 'cache'), ...extraEnv },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -549,7 +603,7 @@ describe('face-reid service (fastify, real pipeline, SQLite gallery)', function 
     }
 
     async function keyFor(galleryFile, model) {
-      const g = await Gallery.open(galleryFile, { model });
+      const g = await Gallery.open(galleryFile, { model, outbox: false });
       try {
         const { key, record } = await createApiKey({ name: 'burst', scope: 'manage' });
         await g.keys.create(record);
@@ -560,7 +614,7 @@ describe('face-reid service (fastify, real pipeline, SQLite gallery)', function 
     }
 
     it('SIGTERM: the request in flight is answered, then the process closes everything and exits 0', async function () {
-      const galleryFile = join(freshDir('sigterm'), 'gallery.sqlite');
+      const galleryFile = await store.fresh(`sigterm-${backend.name}`);
       const key = await keyFor(galleryFile, pipeline.embeddingModel);
       const { child, url, output } = await serve(galleryFile);
       const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
@@ -571,7 +625,7 @@ describe('face-reid service (fastify, real pipeline, SQLite gallery)', function 
       const res = await inFlight;
       assert.equal(res.status, 201, await res.text());
       assert.deepEqual(await exited, { code: 0, signal: null });
-      const g = await Gallery.open(galleryFile, { model: pipeline.embeddingModel });
+      const g = await Gallery.open(galleryFile, { model: pipeline.embeddingModel, outbox: false });
       try {
         assert.equal((await g.samples(people[0].name)).length, 1);
       } finally {
@@ -580,7 +634,7 @@ describe('face-reid service (fastify, real pipeline, SQLite gallery)', function 
     });
 
     it('kill -9 during an enrolment burst: the gallery reopens, every identity is whole, nothing acknowledged is missing', async function () {
-      const galleryFile = join(freshDir('kill9'), 'gallery.sqlite');
+      const galleryFile = await store.fresh(`kill9-${backend.name}`);
       const key = await keyFor(galleryFile, pipeline.embeddingModel);
       const { child, url } = await serve(galleryFile);
       const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
@@ -618,7 +672,7 @@ describe('face-reid service (fastify, real pipeline, SQLite gallery)', function 
       const again = await serve(galleryFile);
       try {
         const list = await (await fetch(`${again.url}/v1/identities`, { headers: { 'x-api-key': key } })).json();
-        const g = await Gallery.open(galleryFile, { model: pipeline.embeddingModel, readonly: true });
+        const g = await Gallery.open(galleryFile, { model: pipeline.embeddingModel, readonly: true, outbox: false });
         try {
           for (const identity of list.identities) {
             const samples = await g.samples(identity.label);
@@ -643,3 +697,4 @@ describe('face-reid service (fastify, real pipeline, SQLite gallery)', function 
     });
   });
 });
+}

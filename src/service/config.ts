@@ -45,6 +45,10 @@ export interface ServiceConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Written into sightings as `node`. */
   node: string;
+  /** Camera streams by name: a file, stream URL or /dev/video device each, started over the API. */
+  streams: Record<string, { source: string; detectEvery?: number }>;
+  /** Start every configured stream with the service. Default false. */
+  startStreams: boolean;
   /** The library's configuration for the pipeline (models, devices, thresholds). */
   pipeline: FaceReidConfig;
 }
@@ -80,7 +84,7 @@ function similarity(value: unknown, where: string): number {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const SERVICE_KEYS = ['host', 'port', 'gallery', 'tls', 'corsOrigins', 'auth', 'keyCacheMs', 'limits', 'matchThreshold', 'verifyThreshold', 'logLevel', 'node'];
+const SERVICE_KEYS = ['host', 'port', 'gallery', 'tls', 'corsOrigins', 'auth', 'keyCacheMs', 'limits', 'matchThreshold', 'verifyThreshold', 'logLevel', 'node', 'streams', 'startStreams'];
 
 /** Partial service settings as a file, the environment or flags give them. */
 export type ServiceSettings = Partial<Omit<ServiceConfig, 'limits' | 'pipeline'>> & { limits?: Partial<ServiceLimits> };
@@ -115,6 +119,24 @@ function checkSettings(raw: unknown, where: string): ServiceSettings {
     out.logLevel = s.logLevel as ServiceConfig['logLevel'];
   }
   if (s.node !== undefined) out.node = nonEmpty(s.node, `${where}.node`);
+  if (s.streams !== undefined) {
+    if (s.streams === null || typeof s.streams !== 'object' || Array.isArray(s.streams)) fail(`${where}.streams`, 'expected { name: source or { source, detectEvery } }');
+    out.streams = {};
+    for (const [name, def] of Object.entries(s.streams as Record<string, unknown>)) {
+      if (!/^[A-Za-z0-9_.-]{1,100}$/.test(name)) fail(`${where}.streams.${name}`, 'a stream name is 1 to 100 letters, digits, ".", "_" or "-"');
+      const d = typeof def === 'string' ? { source: def } : (def as Record<string, unknown> | null);
+      if (d === null || typeof d !== 'object') fail(`${where}.streams.${name}`, 'expected a source string or { source, detectEvery }');
+      for (const k of Object.keys(d)) if (k !== 'source' && k !== 'detectEvery') fail(`${where}.streams.${name}.${k}`, 'unknown key; known keys: source, detectEvery');
+      out.streams[name] = {
+        source: nonEmpty(d.source, `${where}.streams.${name}.source`),
+        ...(d.detectEvery !== undefined ? { detectEvery: positiveInt(d.detectEvery, `${where}.streams.${name}.detectEvery`, 1000) } : {}),
+      };
+    }
+  }
+  if (s.startStreams !== undefined) {
+    if (typeof s.startStreams !== 'boolean') fail(`${where}.startStreams`, 'expected true or false');
+    out.startStreams = s.startStreams;
+  }
   if (s.limits !== undefined) {
     const l = s.limits as Record<string, unknown> | null;
     if (l === null || typeof l !== 'object') fail(`${where}.limits`, 'expected an object');
@@ -181,6 +203,8 @@ export function loadServiceConfig(options: { file?: string; flags?: { [K in keyo
     verifyThreshold: s.verifyThreshold,
     logLevel: s.logLevel ?? 'info',
     node: s.node ?? hostname(),
+    streams: s.streams ?? {},
+    startStreams: s.startStreams ?? false,
     pipeline,
   };
 }
@@ -206,6 +230,8 @@ export function serviceConfig(settings: ServiceSettings & { gallery?: string; pi
     verifyThreshold: checked.verifyThreshold,
     logLevel: checked.logLevel ?? 'info',
     node: checked.node ?? hostname(),
+    streams: checked.streams ?? {},
+    startStreams: checked.startStreams ?? false,
     pipeline: pipeline ?? {},
   };
 }

@@ -14,11 +14,13 @@ import { KeyVerifier, registerAuth } from './auth';
 import type { ServiceConfig } from './config';
 import { ServiceError, toServiceError } from './errors';
 import { FaceService } from './face-service';
-import type { ServiceGallery } from './gallery-port';
 import { RAW_IMAGE_TYPES } from './images';
 import { ServiceMetrics } from './metrics';
 import { DOCS_PAGE, OpenApiCollector } from './openapi';
 import { InferenceQueue } from './queue';
+import { StreamManager, type StreamDefinition } from './streams';
+import { streamRoutes } from './routes/streams';
+import type { Gallery } from '../gallery';
 import { analyzeRoutes } from './routes/analyze';
 import { healthRoutes } from './routes/health';
 import { identifyRoutes } from './routes/identify';
@@ -30,16 +32,23 @@ import { deepstackRoutes } from './compat/deepstack';
 
 export interface CreateServerOptions {
   pipeline: FacePipeline;
-  gallery: ServiceGallery;
+  gallery: Gallery;
   config: ServiceConfig;
   /** A pino logger options object or false; default: the config's logLevel on stdout. */
   logger?: boolean | Record<string, unknown>;
+  /**
+   * Streams beyond the configuration's (which name files, URLs and devices): an embedding program
+   * may give any FaceStream source here, pushed frames included.
+   */
+  streams?: Record<string, StreamDefinition>;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The service behind the routes (queue, thresholds, pipeline, gallery). */
     faceService: FaceService;
+    /** The configured camera streams. */
+    streams: StreamManager;
   }
 }
 
@@ -104,6 +113,9 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     node: config.node,
   });
   app.decorate('faceService', service);
+  const streams = new StreamManager(pipeline, gallery, { ...config.streams, ...options.streams });
+  app.decorate('streams', streams);
+  metrics.watchStreams(streams);
   let closing = false;
 
   const openapi = new OpenApiCollector();
@@ -116,6 +128,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   });
   app.addHook('onClose', async () => {
     closing = true;
+    await streams.close();
     await queue.close();
   });
   app.addHook('preClose', async () => {
@@ -161,6 +174,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   await app.register(verifyRoutes, { service });
   await app.register(identityRoutes, { service });
   await app.register(sightingRoutes, { service });
+  await app.register(streamRoutes, { streams, metrics, isClosing: () => closing });
   await app.register(comprefaceRoutes, { service });
   await app.register(deepstackRoutes, { service });
 
@@ -174,6 +188,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   app.get('/docs', { config: { hidden: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(DOCS_PAGE));
 
   await app.ready();
+  if (config.startStreams) for (const name of streams.names) streams.start(name);
   return app;
 }
 
@@ -182,7 +197,7 @@ export interface StartServiceOptions {
   /** Install SIGTERM/SIGINT handlers that close everything (default true). */
   handleSignals?: boolean;
   /** The gallery opener (src/gallery's Gallery.open); given so the CLI and tests choose it. */
-  openGallery: (location: string, pipeline: FacePipeline) => Promise<ServiceGallery>;
+  openGallery: (location: string, pipeline: FacePipeline) => Promise<Gallery>;
   logger?: boolean | Record<string, unknown>;
 }
 
@@ -198,7 +213,7 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   const { config } = options;
   // configFile '' keeps FACE_REID_CONFIG out: the service's file was already read into config.pipeline.
   const pipeline = await FacePipeline.create({ ...config.pipeline, configFile: '', maxPixels: config.limits.maxPixels });
-  let gallery: ServiceGallery;
+  let gallery: Gallery;
   try {
     gallery = await options.openGallery(config.gallery, pipeline);
   } catch (err) {

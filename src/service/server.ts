@@ -141,7 +141,13 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   });
 
   app.setErrorHandler((err, request, reply) => {
-    const e = toServiceError(err);
+    let e = toServiceError(err);
+    // The deadline passed while the body was still arriving: a slow client (408), and its
+    // connection is not worth keeping.
+    if ((err as { code?: string }).code === 'FST_ERR_HANDLER_TIMEOUT' && request.raw.complete === false) {
+      e = new ServiceError(408, 'TIMEOUT', `the request did not arrive within ${limits.requestTimeoutMs} ms`);
+      reply.header('connection', 'close');
+    }
     if (e.status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code: e.code, field: e.field }, e.message);
     return sendError(e, request, reply);

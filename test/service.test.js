@@ -229,7 +229,8 @@ describe(`face-reid service on ${backend.name} (fastify, real pipeline)`, functi
       assert.equal(doc.openapi, '3.1.0');
       for (const path of ['/v1/analyze', '/v1/identify', '/v1/verify', '/v1/identities', '/v1/identities/{label}', '/v1/identities/{label}/samples', '/v1/sightings',
         '/api/v1/recognition/recognize', '/api/v1/recognition/faces', '/api/v1/recognition/faces/{image_id}/verify', '/api/v1/recognition/subjects',
-        '/api/v1/detection/detect', '/api/v1/verification/verify', '/v1/vision/face', '/v1/vision/face/register', '/v1/vision/face/recognize', '/v1/vision/face/list', '/v1/vision/face/delete']) {
+        '/api/v1/detection/detect', '/api/v1/verification/verify', '/v1/vision/face', '/v1/vision/face/register', '/v1/vision/face/recognize', '/v1/vision/face/list', '/v1/vision/face/delete',
+        '/v1/streams', '/v1/streams/{name}/start', '/v1/streams/{name}/stop', '/v1/streams/{name}/tracks', '/v1/events']) {
         assert.ok(doc.paths[path], `missing ${path}`);
       }
       const analyze = doc.paths['/v1/analyze'].post;

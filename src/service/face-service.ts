@@ -11,6 +11,8 @@ import type { Face, FacePipeline } from '../pipeline';
 import type { Box } from '../pipeline/detector';
 import type { Sighting } from '../gallery/backend';
 import { DEFAULT_MATCH_THRESHOLD } from '../gallery/defaults';
+import { DEFAULT_VERIFY_THRESHOLD } from '../reid';
+import { cosineSimilarity } from '../util/vector';
 import { checkImageHeader } from './images';
 import type { InferenceQueue } from './queue';
 import type { ServiceMetrics } from './metrics';
@@ -18,8 +20,6 @@ import type { ServiceGallery } from './gallery-port';
 import { ServiceError, badField } from './errors';
 import { checkModel } from '../gallery/model';
 
-/** Same person at or above this cosine similarity (the LFW pair threshold, docs/accuracy.md). */
-export const DEFAULT_VERIFY_THRESHOLD = 0.271;
 
 export interface FaceOptions {
   /** Drop faces whose detector score is below this. */
@@ -155,10 +155,9 @@ export class FaceService {
     await this.gallery.sightings.record(sightings);
   }
 
+  /** Cosine similarity of two embeddings (unit vectors from the pipeline or the gallery). */
   similarity(a: Float32Array, b: Float32Array): number {
-    let dot = 0;
-    for (let i = 0; i < a.length; i++) dot += a[i] * b[i];
-    return dot;
+    return cosineSimilarity(a, b);
   }
 
   /** The largest face of each image, compared. */

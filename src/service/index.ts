@@ -3,5 +3,5 @@ export { createServer, startService, type CreateServerOptions, type StartService
 export { loadServiceConfig, serviceConfig, DEFAULT_LIMITS, type ServiceConfig, type ServiceLimits, type ServiceSettings } from './config';
 export { createApiKey, KeyVerifier, scopeAllows, SCOPES } from './auth';
 export { ServiceError, type ServiceErrorCode } from './errors';
-export { FaceService, contentId, DEFAULT_VERIFY_THRESHOLD } from './face-service';
+export { FaceService, contentId } from './face-service';
 export type { ServiceGallery } from './gallery-port';

@@ -21,6 +21,8 @@ const commands: Record<string, () => CommandModule> = {
   enroll: () => require('./enroll'),
   identify: () => require('./identify'),
   gallery: () => require('./gallery'),
+  serve: () => require('./serve'),
+  keys: () => require('./keys'),
   doctor: () => require('./doctor'),
   runtime: () => require('./runtime'),
   demo: () => require('./demo'),

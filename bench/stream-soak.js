@@ -80,8 +80,10 @@ async function soak({ minutes = 10, log = console.log } = {}) {
   gallery.close();
   await pipeline.close();
 
-  const warm = samples.filter((s) => s.t >= WARM_UP_MINUTES * 60);
-  const base = warm[0] ?? samples[0];
+  // A run shorter than the warm-up (a trial) measures from its first sample.
+  const afterWarmUp = samples.filter((s) => s.t >= WARM_UP_MINUTES * 60);
+  const warm = afterWarmUp.length ? afterWarmUp : samples;
+  const base = warm[0];
   const last = samples[samples.length - 1];
   const peak = Math.max(...warm.map((s) => s.rssMiB));
   const result = {

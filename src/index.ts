@@ -11,3 +11,5 @@ export { evaluateLfw, type LfwEvalOptions, type LfwReport, type ImageEmbedder } 
 export { crossValidate, rocCurve, type VerificationReport } from './eval/verification';
 export * from './gallery';
 export { identifyFaces, identityAnnotations, largestFaceEmbedding, type IdentifiedFace } from './identify';
+export { FaceStream, type FaceStreamOptions, type FaceStreamStats, type CameraStats, type PromoteResult, type SourceInput } from './stream/face-stream';
+export { EVENT_SCHEMAS, FRAME_RECORD_SCHEMA, STREAM_EVENT_TYPES, type StreamEvent, type StreamEventType, type FrameRecord, type Snapshot } from './stream/events';

@@ -95,6 +95,28 @@ describe('FacePipeline on the face-api demo photos', function () {
     assert.equal(found, HAND_COUNT);
   });
 
+  it('analyzeRaw equals detect + describe exactly; describe of some boxes equals their part of the whole', async () => {
+    for (const { i, raw } of frames) {
+      const whole = await pipeline.analyzeRaw(raw);
+      const detections = await pipeline.detect(raw);
+      const described = await pipeline.describe(raw, detections.map((d) => d.box));
+      assert.deepEqual(detections.map((d, k) => ({ box: d.box, score: d.score, ...described[k] })), whole, `sample${i}`);
+      // Some boxes only, in another order: the same landmarks and (up to batch arithmetic) the same vectors.
+      const picked = [detections.length - 1, 0];
+      const some = await pipeline.describe(raw, picked.map((k) => detections[k].box));
+      picked.forEach((k, j) => {
+        assert.deepEqual(some[j].landmarks, whole[k].landmarks, `sample${i} face ${k} landmarks`);
+        assert.ok(dot(some[j].embedding, whole[k].embedding) > 0.9999, `sample${i} face ${k} embedding`);
+      });
+    }
+    assert.deepEqual(await pipeline.describe(frames[0].raw, []), []);
+    await assert.rejects(pipeline.describe(frames[0].raw, [{ x: 1, y: 2, width: 0, height: 5 }]), {
+      name: 'RangeError',
+      message: 'Expected a positive number for boxes[0].width but received 0',
+    });
+    await assert.rejects(pipeline.describe(frames[0].raw, 'box'), { name: 'TypeError', message: /Expected an array of boxes for boxes/ });
+  });
+
   it("with the demo's square 300x300 detector input (keepAspect false) misses only sample2's face looking down", async () => {
     const strict = await FacePipeline.create({ modelDir: modelsDir(), detector: { keepAspect: false } });
     try {

@@ -9,15 +9,23 @@ import { invalidType, outOfRange } from '../errors';
 import { decodeImage, type ImageInput, type RawImage } from '../image';
 import { REID_INPUT_SIZE, REID_MODEL, EMBEDDING_SIZE } from '../reid';
 import { l2NormaliseInPlace } from '../util/vector';
+import { embeddingModelKey } from '../gallery/defaults';
 import { loadBatchedModel, type BatchedModel } from './batched-model';
 import { checkEngine, type EngineName } from '../engine/surface';
-import { FaceDetector, type Box } from './detector';
+import { FaceDetector, type Box, type Detection } from './detector';
 import { LandmarksRegressor } from './landmarks';
 
 export interface Face {
   /** Detector box in the original image's pixels, clipped to the image. */
   box: Box;
   score: number;
+  /** Left eye, right eye, nose tip, left and right mouth corner, in image pixels. */
+  landmarks: [number, number][];
+  embedding: Float32Array;
+}
+
+/** What `describe` adds to a box: the face's landmarks and identity vector. */
+export interface FaceDescription {
   /** Left eye, right eye, nose tip, left and right mouth corner, in image pixels. */
   landmarks: [number, number][];
   embedding: Float32Array;
@@ -42,6 +50,11 @@ export class FacePipeline {
   readonly config: FaceReidConfig;
   /** The device string each model was compiled for, as OpenVINO reports it. */
   readonly devices: { detector: string; landmarks: string; reid: string };
+  /**
+   * `face-reidentification-retail-0095/<precision>`: which vectors this pipeline makes. A gallery
+   * holds one model's vectors; identifyFaces and enrolment pass this so a mismatch is an error.
+   */
+  readonly embeddingModel: string;
 
   private constructor(
     parts: { detector: FaceDetector; landmarks: LandmarksRegressor; reid: BatchedModel; reidDevice: string },
@@ -55,6 +68,7 @@ export class FacePipeline {
     this.#maxPixels = maxPixels;
     this.config = config;
     this.devices = { detector: parts.detector.device, landmarks: parts.landmarks.device, reid: parts.reidDevice };
+    this.embeddingModel = embeddingModelKey(REID_MODEL, modelSection(config, 'reid').precision ?? 'FP16');
   }
 
   /** Loads the three models, each on the device its configuration section names. */
@@ -94,23 +108,56 @@ export class FacePipeline {
    * read by native kernels on the libuv pool, so leave them unchanged until the Promise settles.
    */
   async analyzeRaw(raw: RawImage): Promise<Face[]> {
-    const detections = await this.#detector.detect(raw);
+    const detections = await this.detect(raw);
     if (detections.length === 0) return [];
-    const points = await this.#landmarks.locate(raw, detections.map((d) => d.box));
+    const described = await this.describe(raw, detections.map((d) => d.box));
+    return detections.map((d, i) => ({ box: d.box, score: d.score, ...described[i] }));
+  }
+
+  /**
+   * The detector alone: every face's box and score, highest score first. A tracker that already
+   * knows most faces calls this on each frame and `describe` only for the boxes it needs.
+   * The pixels are read in place (not copied): leave them unchanged until the Promise settles.
+   */
+  detect(raw: RawImage): Promise<Detection[]> {
+    return this.#detector.detect(raw);
+  }
+
+  /**
+   * Landmarks and embeddings for chosen boxes of the frame: one landmarks batch and one
+   * re-identification batch, whatever the number of boxes. The pixels are read in place.
+   */
+  async describe(raw: RawImage, boxes: readonly Box[]): Promise<FaceDescription[]> {
+    const points = await this.locate(raw, boxes);
     const embeddings = await this.#embed(raw, points);
-    return detections.map((d, i) => ({
-      box: d.box,
-      score: d.score,
-      landmarks: [0, 1, 2, 3, 4].map((k) => [points[i][2 * k], points[i][2 * k + 1]] as [number, number]),
-      embedding: embeddings[i],
-    }));
+    return points.map((p, i) => ({ landmarks: toPairs(p), embedding: embeddings[i] }));
+  }
+
+  /**
+   * The landmarks step alone (one batch), as flat [x0, y0, ..., x4, y4] per box: a stream rates
+   * every tracked view by them before deciding which ones are worth a re-identification inference.
+   */
+  async locate(raw: RawImage, boxes: readonly Box[]): Promise<Float64Array[]> {
+    checkBoxes(boxes, 'boxes');
+    if (boxes.length === 0) return [];
+    return this.#landmarks.locate(raw, boxes);
+  }
+
+  /** The re-identification step alone, for faces given by `locate`'s points (one batch). */
+  async embedLandmarks(raw: RawImage, points: readonly Float64Array[]): Promise<Float32Array[]> {
+    if (!Array.isArray(points)) throw invalidType('an array of landmark arrays', 'points', points);
+    points.forEach((p, i) => {
+      if (!(p instanceof Float64Array) || p.length !== 10) throw invalidType('a Float64Array of 10 coordinates', `points[${i}]`, p);
+    });
+    if (points.length === 0) return [];
+    return this.#embed(raw, points as Float64Array[]);
   }
 
   /**
    * Every face warped straight from the frame into the re-identification input, the frame's faces
    * in one inference (more than maxBatch: further inferences, issued together).
    */
-  async #embed(raw: RawImage, points: Float64Array[]): Promise<Float32Array[]> {
+  async #embed(raw: RawImage, points: readonly Float64Array[]): Promise<Float32Array[]> {
     // The warp runs on the libuv pool: the JS thread stays free to dispatch other work.
     const output = await this.#reid.runAll(points.length, (input, start, length) =>
       alignFacesAsync(raw, points.slice(start, start + length), input, { size: REID_INPUT_SIZE, antialias: this.#antialias }).then(() => undefined),
@@ -155,4 +202,20 @@ export class FacePipeline {
   async close(): Promise<void> {
     await Promise.all([this.#detector.close(), this.#landmarks.close(), this.#reid.close()]);
   }
+}
+
+function toPairs(points: Float64Array): [number, number][] {
+  return [0, 1, 2, 3, 4].map((k) => [points[2 * k], points[2 * k + 1]] as [number, number]);
+}
+
+function checkBoxes(boxes: readonly Box[], name: string): void {
+  if (!Array.isArray(boxes)) throw invalidType('an array of boxes', name, boxes);
+  boxes.forEach((b, i) => {
+    if (b === null || typeof b !== 'object') throw invalidType('a box { x, y, width, height }', `${name}[${i}]`, b);
+    for (const key of ['x', 'y', 'width', 'height'] as const) {
+      const v = b[key];
+      if (typeof v !== 'number') throw invalidType('a number', `${name}[${i}].${key}`, v);
+      if (!Number.isFinite(v) || ((key === 'width' || key === 'height') && v <= 0)) throw outOfRange(key === 'x' || key === 'y' ? 'a finite number' : 'a positive number', `${name}[${i}].${key}`, v);
+    }
+  });
 }

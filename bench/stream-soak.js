@@ -1,21 +1,19 @@
 'use strict';
-// Camera streams (issue 15, "Ten minutes"): continuous processing of a looped generated video
-// (1920x1080 30 fps H.264, read as fast as the pipeline goes), with this process's RSS sampled
+// Camera streams (issue 15, "Ten minutes"): a FaceStream (tracking, gallery, events) over a looped
+// generated video (1920x1080 30 fps H.264, read as fast as it goes), with this process's RSS sampled
 // every 10 s. Passes when the RSS is flat after warm-up (less than 5% growth from minute 2 to the
 // end) and, once the stream is closed, no ffmpeg child of this process is left and the open file
 // descriptors are the ones there were before the stream started.
 //
 // Alone (ten minutes; run it in the background):
-//   FACE_REID_MODELS=../shared/models FACE_REID_DATA=../shared/data nohup node bench/stream-soak.js [minutes=10] [out.json] > soak.log 2>&1 &
+//   FACE_REID_MODELS=../shared/models FACE_REID_DATA=../shared/data nohup node bench/stream-soak.js [minutes=10] [out.json] [--docs] > soak.log 2>&1 &
+// --docs writes its section into docs/benchmarks.md (through docs/benchmarks.json).
 const { writeFileSync } = require('node:fs');
-const { join } = require('node:path');
-const { FacePipeline } = require('../dist/pipeline');
-const { DEFAULT_MATCH_THRESHOLD } = require('../dist/gallery');
-const { openSource } = require('../dist/stream/source');
+const { FacePipeline, FaceStream } = require('../dist');
 const { modelsDir } = require('../test/helpers/env');
 const { childProcesses, openFds } = require('../test/helpers/media');
-const { benchVideo, galleryEntries, enrolGallery } = require('./stream-speed');
-const { scratch } = require('./lib');
+const { benchVideo, galleryEntries, enrolGallery, saveSection } = require('./stream-speed');
+const { row } = require('./lib');
 
 const SAMPLE_EVERY_MS = 10_000;
 const WARM_UP_MINUTES = 2;
@@ -38,8 +36,7 @@ function newFds(before, after) {
 const ffmpegChildren = () => childProcesses().filter((c) => c.command.startsWith('ffmpeg'));
 
 async function soak({ minutes = 10, log = console.log } = {}) {
-  const work = scratch();
-  const made = await benchVideo(10, join(work, 'video'));
+  const made = await benchVideo(10);
   const entries = galleryEntries(made.enrolment);
   const pipeline = await FacePipeline.create({ modelDir: modelsDir() });
   const gallery = await enrolGallery(pipeline, entries);
@@ -51,33 +48,30 @@ async function soak({ minutes = 10, log = console.log } = {}) {
   const start = performance.now();
   const elapsed = () => (performance.now() - start) / 1000;
   let frames = 0;
+  let events = 0;
   const sample = () => {
     const m = process.memoryUsage();
-    samples.push({ t: Math.round(elapsed()), frames, rssMiB: m.rss / 2 ** 20, heapUsedMiB: m.heapUsed / 2 ** 20, externalMiB: m.external / 2 ** 20 });
+    samples.push({ t: Math.round(elapsed()), frames, events, rssMiB: m.rss / 2 ** 20, heapUsedMiB: m.heapUsed / 2 ** 20, externalMiB: m.external / 2 ** 20 });
     const s = samples[samples.length - 1];
-    log(`t=${s.t}s frames=${frames} rss=${s.rssMiB.toFixed(1)} MiB heap=${s.heapUsedMiB.toFixed(1)} MiB external=${s.externalMiB.toFixed(1)} MiB`);
+    log(`t=${s.t}s frames=${frames} events=${events} rss=${s.rssMiB.toFixed(1)} MiB heap=${s.heapUsedMiB.toFixed(1)} MiB external=${s.externalMiB.toFixed(1)} MiB`);
   };
   sample();
   const timer = setInterval(sample, SAMPLE_EVERY_MS);
 
-  const source = openSource(made.video, { loop: true });
-  try {
-    for await (const frame of source) {
-      const faces = await pipeline.analyzeRaw(frame);
-      gallery.matchFrame(faces.map((f) => f.embedding), { threshold: DEFAULT_MATCH_THRESHOLD });
-      frame.release();
-      frames++;
-      if (elapsed() >= minutes * 60) break;
-    }
-  } finally {
-    clearInterval(timer);
-    await source.close();
-  }
+  const stream = FaceStream.open(pipeline, { door: made.video }, { gallery, source: { loop: true } });
+  stream.on('frame', () => frames++);
+  stream.on('event', () => events++);
+  const errors = [];
+  stream.on('error', ({ error }) => errors.push(error.message));
+  await new Promise((resolve) => setTimeout(resolve, minutes * 60_000));
+  clearInterval(timer);
+  const stats = stream.stats;
+  await stream.close();
   sample();
   const seconds = elapsed();
   const childrenAfter = ffmpegChildren();
   const fdsAfter = openFds();
-  gallery.close();
+  await gallery.close();
   await pipeline.close();
 
   // A run shorter than the warm-up (a trial) measures from its first sample.
@@ -91,7 +85,10 @@ async function soak({ minutes = 10, log = console.log } = {}) {
     seconds,
     frames,
     fps: frames / seconds,
-    restarts: source.stats.restarts,
+    restarts: stats.cameras.door.source.restarts,
+    embeds: stats.embeds,
+    events,
+    errors,
     rss: {
       atWarmUpMiB: base.rssMiB,
       lastMiB: last.rssMiB,
@@ -112,16 +109,30 @@ async function soak({ minutes = 10, log = console.log } = {}) {
   return result;
 }
 
+/** The docs/benchmarks.md rows of one soak. */
+function rows(r) {
+  const note = `${r.frames} frames in ${(r.seconds / 60).toFixed(1)} min (${r.fps.toFixed(1)} frames/s), ${r.events} events, ${r.embeds.embedded} reid inferences for ${r.embeds.considered} faces`;
+  return [
+    row({ bench: 'stream-soak', name: `RSS growth from minute ${WARM_UP_MINUTES} to minute ${r.minutes}`, ours: 100 * r.rss.growth, unit: '%', goal: `< ${100 * MAX_GROWTH}%`, pass: r.pass.rssFlat, note: `${r.rss.atWarmUpMiB.toFixed(1)} -> ${r.rss.lastMiB.toFixed(1)} MiB (peak ${r.rss.peakAfterWarmUpMiB.toFixed(1)}), sampled every ${SAMPLE_EVERY_MS / 1000} s; ${note}` }),
+    row({ bench: 'stream-soak', name: 'ffmpeg child processes left after close()', ours: r.leakedChildren.length, unit: 'processes', goal: '0', pass: r.pass.noChildren, note: 'children of this process, from /proc' }),
+    row({ bench: 'stream-soak', name: 'file descriptors left after close()', ours: r.leakedFds.length, unit: 'descriptors', goal: '0', pass: r.pass.noFds, note: `/proc/self/fd: ${r.fdCount.before} before the stream, ${r.fdCount.after} after` }),
+  ];
+}
+
+const TITLE = 'Camera streams: ten minutes of a looped 1920x1080 video through FaceStream (memory, processes, descriptors)';
+
 if (require.main === module) {
-  const minutes = Number(process.argv[2] ?? 10);
-  const out = process.argv[3];
-  soak({ minutes })
+  // --docs: the section written into docs/benchmarks.md (through docs/benchmarks.json).
+  const docs = process.argv.includes('--docs');
+  const [minutes = 10, out] = process.argv.slice(2).filter((a) => a !== '--docs');
+  soak({ minutes: Number(minutes) })
     .then((r) => {
       if (out) writeFileSync(out, `${JSON.stringify(r, null, 1)}\n`);
       const pct = (x) => `${(100 * x).toFixed(2)}%`;
-      console.log(`\n${r.frames} frames in ${r.seconds.toFixed(0)} s (${r.fps.toFixed(1)} frames/s), ${r.restarts} decoder restarts`);
+      console.log(`\n${r.frames} frames in ${r.seconds.toFixed(0)} s (${r.fps.toFixed(1)} frames/s), ${r.events} events, ${r.restarts} decoder restarts, ${r.errors.length} errors`);
       console.log(`RSS at minute ${WARM_UP_MINUTES} ${r.rss.atWarmUpMiB.toFixed(1)} MiB, at the end ${r.rss.lastMiB.toFixed(1)} MiB: growth ${pct(r.rss.growth)} (peak ${pct(r.rss.peakGrowth)}), goal < ${pct(MAX_GROWTH)}: ${r.pass.rssFlat ? 'met' : 'MISSED'}`);
       console.log(`after close(): ${r.leakedChildren.length} ffmpeg children left, ${r.leakedFds.length} new file descriptors (${r.fdCount.before} before, ${r.fdCount.after} after)${r.leakedFds.length ? `: ${r.leakedFds.join(', ')}` : ''}`);
+      if (docs) saveSection({ name: 'stream-soak', title: TITLE, rows: rows(r), seconds: r.seconds });
       if (!Object.values(r.pass).every(Boolean)) process.exitCode = 1;
     })
     .catch((err) => {
@@ -130,4 +141,4 @@ if (require.main === module) {
     });
 }
 
-module.exports = { soak, newFds };
+module.exports = { soak, newFds, rows, title: TITLE };

@@ -5,9 +5,9 @@ FP16 on CPU, PERFORMANCE_HINT=LATENCY) and is matched against the gallery on its
 tracking, as fast as it goes. The stages are omz_pipeline.py's (detector input with the frame's
 aspect ratio as FacePipeline's, direct alignment); nothing here imports ov-face-reid.
 
-Gallery conventions as the project's (src/gallery): one embedding per enrolment picture, taken
-from the face nearest the picture's centre; a face's similarity to an identity is the cosine with
-that identity's best sample; the faces of one frame are assigned to identities one-to-one by
+Gallery conventions as the project's (src/gallery, largestFaceEmbedding): one embedding per
+enrolment picture, taken from its largest face; a face's similarity to an identity is the cosine
+with that identity's best sample; the faces of one frame are assigned to identities one-to-one by
 minimum total cost 1 - similarity (the demo's linear_sum_assignment); an assigned similarity
 below the threshold is Unknown.
 
@@ -104,12 +104,9 @@ def embed_faces(frame, faces, stages=None):
     return embeddings
 
 
-def nearest_to_centre(faces, width, height):
-    """FacePipeline.nearestToCentre: the subject of an LFW picture."""
-    def distance(face):
-        x, y, w, h = face['box']
-        return np.hypot(x + w / 2 - width / 2, y + h / 2 - height / 2)
-    return min(faces, key=distance) if faces else None
+def largest(faces):
+    """largestFaceEmbedding's choice: the face with the largest detector box."""
+    return max(faces, key=lambda face: face['box'][2] * face['box'][3]) if faces else None
 
 
 def cmd_setup(job):
@@ -126,7 +123,7 @@ def cmd_setup(job):
         if image is None:
             raise ValueError(f"cannot read {item['path']}")
         faces = detect(STATE['detectors'], image, STATE['confidence'], STATE['roiScale'])
-        subject = nearest_to_centre(faces, image.shape[1], image.shape[0])
+        subject = largest(faces)
         if subject is None:
             no_face.append(item['path'])
             continue

@@ -9,6 +9,7 @@
 //   FACE_REID_MODELS=../shared/models FACE_REID_DATA=../shared/data nohup node bench/stream-soak.js [minutes=10] [out.json] [--docs] > soak.log 2>&1 &
 // --docs writes its section into docs/benchmarks.md (through docs/benchmarks.json).
 const { writeFileSync } = require('node:fs');
+const { once } = require('node:events');
 const { FacePipeline, FaceStream } = require('../dist');
 const { modelsDir } = require('../test/helpers/env');
 const { childProcesses, openFds } = require('../test/helpers/media');
@@ -41,6 +42,13 @@ async function soak({ minutes = 10, log = console.log } = {}) {
   const pipeline = await FacePipeline.create({ modelDir: modelsDir() });
   const gallery = await enrolGallery(pipeline, entries);
   await pipeline.prepare({ frameSize: { width: made.truth.width, height: made.truth.height }, faces: 8 });
+
+  // One short stream first: what a process opens once and keeps (Node's /dev/null for the first
+  // child spawned with an ignored stdin, thread-pool descriptors) is then in the "before" count,
+  // and what remains after the long stream is what a stream leaves behind.
+  const first = FaceStream.open(pipeline, { warmup: made.video }, { gallery });
+  await once(first, 'frame');
+  await first.close();
 
   const fdsBefore = openFds();
   const childrenBefore = ffmpegChildren();

@@ -43,8 +43,11 @@ async function enrol(pipeline, gallery, enrolment) {
   return samples;
 }
 
-/** Our way: the FaceStream over the file; per-frame records and events. */
-async function runTracked(pipeline, gallery, video, detectEvery) {
+/**
+ * Our way: the FaceStream over the file; per-frame records and events. The stream is closed
+ * unless `keepOpen` (then the caller closes `stream`, e.g. after promoting from it).
+ */
+async function runTracked(pipeline, gallery, video, detectEvery, { keepOpen = false } = {}) {
   const perFrame = [];
   const events = [];
   const stream = FaceStream.open(pipeline, { video }, { gallery, detectEvery });
@@ -56,8 +59,8 @@ async function runTracked(pipeline, gallery, video, detectEvery) {
   await stream.done();
   const ms = performance.now() - start;
   const stats = stream.stats;
-  await stream.close();
-  return { perFrame, events, stats, ms };
+  if (!keepOpen) await stream.close();
+  return { perFrame, events, stats, ms, stream };
 }
 
 /** The Open Model Zoo way: every frame on its own, all three models on every face, one-to-one match. */

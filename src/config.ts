@@ -1,7 +1,7 @@
 /**
  * One validated configuration object shared by the library, the CLI and the service.
  * Sources, later ones winning: defaults, a JSON file (`--config FILE` or FACE_REID_CONFIG),
- * environment variables (FACE_REID_DEVICE, FACE_REID_MODELS), explicit overrides (CLI flags).
+ * environment variables (FACE_REID_DEVICE, FACE_REID_MODELS, FACE_REID_FFMPEG), explicit overrides (CLI flags).
  */
 import { readFileSync } from 'node:fs';
 import { FaceReidError } from './errors';
@@ -42,6 +42,18 @@ export interface ReidConfig extends BatchingConfig {
   antialias?: boolean;
 }
 
+/** How stream sources run their ffmpeg decoder (see docs/config.md and openSource). */
+export interface FfmpegConfig {
+  /** The ffmpeg executable; default FACE_REID_FFMPEG, else `ffmpeg` on PATH. */
+  path?: string;
+  /** Hardware decoding: `-hwaccel vaapi` or `qsv` on Intel; frames still arrive as BGR in memory. */
+  hwaccel?: string;
+  /** `-hwaccel_device`, e.g. /dev/dri/renderD128. */
+  hwaccelDevice?: string;
+  /** Further decoder options before `-i`, verbatim. */
+  inputOptions?: string[];
+}
+
 export interface FaceReidConfig {
   modelDir?: string;
   /** Default device of every model that names none. */
@@ -52,6 +64,7 @@ export interface FaceReidConfig {
   reid?: ReidConfig;
   /** Cosine-similarity thresholds: verification (same person) and gallery matching (Unknown below). */
   thresholds?: { verify?: number; match?: number };
+  ffmpeg?: FfmpegConfig;
 }
 
 type Check = (value: unknown, path: string) => void;
@@ -74,6 +87,9 @@ const integerIn = (lo: number, hi: number): Check => (v, p) => {
 };
 const isPrecision: Check = (v, p) => {
   if (v !== 'FP16' && v !== 'FP16-INT8' && v !== 'FP32') fail(p, `expected "FP16", "FP16-INT8" or "FP32", received ${JSON.stringify(v)}`);
+};
+const isStringList: Check = (v, p) => {
+  if (!Array.isArray(v) || !v.every((item) => typeof item === 'string')) fail(p, `expected an array of strings, received ${JSON.stringify(v)}`);
 };
 const isProperties: Check = (v, p) => {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(p, 'expected an object of OpenVINO properties');
@@ -107,6 +123,7 @@ const validateRoot = objectOf({
   landmarks: objectOf({ ...modelShape, maxBatch: integerIn(1, 64) }),
   reid: objectOf({ ...modelShape, maxBatch: integerIn(1, 64), antialias: isBoolean }),
   thresholds: objectOf({ verify: numberIn(-1, 1), match: numberIn(-1, 1) }),
+  ffmpeg: objectOf({ path: isString, hwaccel: isString, hwaccelDevice: isString, inputOptions: isStringList }),
 });
 
 /** Throws CONFIG_INVALID naming the first bad key; returns the same object typed. */
@@ -151,6 +168,7 @@ export function mergeConfig(base: FaceReidConfig, over: FaceReidConfig): FaceRei
     landmarks: mergeModel(base.landmarks, over.landmarks),
     reid: mergeModel(base.reid, over.reid),
     thresholds: { ...base.thresholds, ...over.thresholds },
+    ffmpeg: { ...base.ffmpeg, ...over.ffmpeg },
   };
   if (over.device) {
     for (const key of SECTIONS) merged[key] = { ...merged[key], device: over[key]?.device ?? over.device };
@@ -169,6 +187,7 @@ export function loadConfig(options: { file?: string; overrides?: FaceReidConfig;
   let config: FaceReidConfig = file ? readConfigFile(file) : {};
   const fromEnv: FaceReidConfig = {};
   if (env.FACE_REID_DEVICE) fromEnv.device = env.FACE_REID_DEVICE;
+  if (env.FACE_REID_FFMPEG) fromEnv.ffmpeg = { path: env.FACE_REID_FFMPEG };
   config = mergeConfig(config, validateConfig(fromEnv, 'environment'));
   if (options.overrides) config = mergeConfig(config, validateConfig(options.overrides, 'options'));
   return config;

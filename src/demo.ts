@@ -6,8 +6,8 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:f
 import { basename, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { FaceReidError } from './errors';
-import { Gallery, enrollFolder } from './gallery';
-import { identifyFaces, identityAnnotations, largestFaceEmbedding, type IdentifiedFace } from './identify';
+import { enrollFolder } from './gallery';
+import { identifyFaces, identityAnnotations, largestFaceEmbedding, openGalleryFor, type IdentifiedFace } from './identify';
 import { FacePipeline, type FacePipelineOptions } from './pipeline';
 import { writeAnnotated } from './render/annotate';
 
@@ -67,13 +67,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(galleryFile + suffix, { force: true });
 
   const pipeline = await FacePipeline.create(options.pipeline);
-  let gallery: Gallery;
-  try {
-    gallery = await Gallery.open(galleryFile, { model: pipeline.embeddingModel });
-  } catch (err) {
-    await pipeline.close();
-    throw err;
-  }
+  const gallery = await openGalleryFor(pipeline, galleryFile);
   try {
     const result = await enrollFolder(gallery, enrollDir, (path) => largestFaceEmbedding(pipeline, path), { model: pipeline.embeddingModel });
     log(`enrolled ${result.enrolled} pictures of ${enrolled.length} people into ${galleryFile}: ${enrolled.map((p) => p.name).join(', ')}`);

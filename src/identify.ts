@@ -2,7 +2,7 @@
  * The product's identification step: faces found by the pipeline, matched one-to-one within the
  * frame against a gallery, each labelled or Unknown.
  */
-import { UNKNOWN, type Gallery } from './gallery';
+import { Gallery, UNKNOWN, type GalleryOptions } from './gallery';
 import { checkModel } from './gallery/model';
 import type { Annotation } from './render/annotate';
 import type { ImageInput } from './image';
@@ -12,6 +12,20 @@ export interface IdentifiedFace extends Face {
   /** The gallery label, or 'Unknown' below the threshold. */
   label: string;
   similarity: number;
+}
+
+/**
+ * The gallery at `location` opened for the pipeline's embeddings (a new gallery records the
+ * pipeline's model; a gallery of another model refuses to open). When it cannot be opened the
+ * pipeline is closed too, so a caller's failure path has nothing left to release.
+ */
+export async function openGalleryFor(pipeline: FacePipeline, location: string, options: Omit<GalleryOptions, 'model'> = {}): Promise<Gallery> {
+  try {
+    return await Gallery.open(location, { ...options, model: pipeline.embeddingModel });
+  } catch (err) {
+    await pipeline.close();
+    throw err;
+  }
 }
 
 /** The embedding of the largest face in the image (the enrolment convention), or null when none. */

@@ -20,6 +20,7 @@ describe('LFW dev identification with the gallery', function () {
     const root = join(dataDir(), 'lfw', 'deepfunneled250');
     const landmarks = readLandmarks(join(dataDir(), 'lfw', 'landmarks-deepfunneled.txt'));
     const reid = await FaceReid.create({ modelDir: modelsDir(), config: { PERFORMANCE_HINT: 'THROUGHPUT' } });
+    assert.equal(reid.embeddingModel, 'face-reidentification-retail-0095/FP16', 'the model key a gallery records');
     try {
       const keys = [...landmarks.keys()];
       samples = await Promise.all(keys.map(async (k) => ({ person: k.split('/')[0], source: k, embedding: await reid.embed(join(root, k), landmarks.get(k)) })));
@@ -104,6 +105,28 @@ describe('CLI: enroll, identify, gallery list, demo', function () {
     assert.equal(named.length, 5, text);
     assert.equal(named.filter((l) => l.trim().startsWith('Unknown')).length, 1, text);
     assert.ok(existsSync(join(out, 'identified.jpg')));
+  });
+});
+
+describe('openGalleryFor: a gallery opened for a pipeline', function () {
+  this.timeout(600000);
+  const { FacePipeline, openGalleryFor } = require('../dist');
+
+  it("records the pipeline's model; another pipeline's gallery refuses to open and that pipeline is closed too", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'face-reid-model-')), 'int8.sqlite');
+    const photo = join(dataDir(), 'lfw', 'deepfunneled250', 'Aaron_Sorkin', 'Aaron_Sorkin_0001.jpg');
+    const int8 = await FacePipeline.create({ modelDir: modelsDir(), reid: { precision: 'FP16-INT8' } });
+    try {
+      assert.equal(int8.embeddingModel, 'face-reidentification-retail-0095/FP16-INT8');
+      const gallery = await openGalleryFor(int8, file);
+      assert.equal(gallery.model, int8.embeddingModel);
+      await gallery.close();
+    } finally {
+      await int8.close();
+    }
+    const fp16 = await FacePipeline.create({ modelDir: modelsDir() });
+    await assert.rejects(openGalleryFor(fp16, file), (err) => err.code === 'GALLERY_MODEL_MISMATCH' && /FP16-INT8 embeddings but it was opened for face-reidentification-retail-0095\/FP16;/.test(err.message));
+    await assert.rejects(fp16.analyze(photo), (err) => err.code === 'CLOSED');
   });
 });
 

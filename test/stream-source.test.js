@@ -7,8 +7,12 @@ const { createHash } = require('node:crypto');
 const { mkdtempSync, writeFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { openSource } = require('../dist/stream/source');
+const { openSource, sourceOptionsFromConfig, resolveSourceOptions } = require('../dist/stream/source');
+const { classifySource } = require('../dist/stream/source-input');
+const { decodeArgs } = require('../dist/stream/ffmpeg-decode-args');
+const { loadConfig } = require('../dist/config');
 const { ffmpegPath, runFfmpeg, makeTestClip, childProcesses, openFds } = require('./helpers/media');
+const { FfmpegServer } = require('./helpers/ffmpeg-server');
 
 const W = 320;
 const H = 240;
@@ -173,6 +177,47 @@ describe('stream sources (ffmpeg)', function () {
     assert.strictEqual(openFds().length, fdsBefore, `descriptors: ${openFds().length} after, ${fdsBefore} before`);
   });
 
+  it('a live source served by ffmpeg, killed mid-stream and restarted, resumes by itself', async () => {
+    const server = await FfmpegServer.start(clip);
+    const source = openSource(server.url, {
+      // A short probe: the served stream starts quickly (the default probes 5 s of it).
+      inputOptions: ['-analyzeduration', '1000000'],
+      reconnect: { initialMs: 100, maxMs: 400 },
+      stallTimeoutMs: 2000,
+    });
+    const reconnects = [];
+    source.on('reconnecting', (r) => reconnects.push(r));
+    const known = new Set(reference);
+    let before = 0;
+    let after = 0;
+    let matching = 0;
+    let restartedAt;
+    try {
+      for await (const frame of source) {
+        if (known.has(sha(frame.data))) matching++;
+        frame.release();
+        if (restartedAt === undefined) {
+          if (++before === 30) {
+            await server.kill();
+            // Down for a while: the source retries (connection refused) until it is back.
+            setTimeout(() => (restartedAt = Date.now()) && server.restart(), 1500);
+            restartedAt = null;
+          }
+        } else if (restartedAt && ++after === 30) break;
+      }
+    } finally {
+      await source.close();
+      await server.close();
+    }
+    assert.strictEqual(after, 30, 'frames go on after the server came back');
+    assert.ok(reconnects.length >= 2, `${reconnects.length} reconnection attempts`);
+    assert.ok(reconnects.every((r) => r.reason.code === 'STREAM_SOURCE_FAILED'));
+    assert.ok(reconnects.some((r) => /Connection refused/.test(r.reason.message)), 'attempts while the server was down were refused');
+    assert.ok(source.stats.restarts >= 2);
+    assert.ok(matching >= 0.9 * (before + after), `${matching} of ${before + after} frames decoded as ffmpeg decodes the file`);
+    assert.strictEqual(source.stats.state, 'closed');
+  });
+
   it('an unreachable URL is retried with backoff, then a typed error event', async () => {
     const source = openSource('tcp://127.0.0.1:9/none', { reconnect: { initialMs: 20, maxAttempts: 2 } });
     assert.strictEqual(source.kind, 'url');
@@ -194,9 +239,28 @@ describe('stream sources (ffmpeg)', function () {
     assert.throws(() => openSource(clip, { poolSize: 1 }), { name: 'RangeError', message: 'Expected a whole number in [2, 64] for options.poolSize but received 1' });
     assert.throws(() => openSource(clip, { width: 640 }), { name: 'TypeError', message: /both width and height, or neither for options.height/ });
     assert.throws(() => openSource(clip, { width: 641, height: 480 }), { name: 'RangeError', message: /even number .* for options.width but received 641/ });
-    assert.throws(() => openSource(clip, { realtme: true }), { name: 'TypeError', message: /one of the options .* for options.realtme/ });
+    assert.throws(() => openSource(clip, { realtme: true }), { name: 'TypeError', message: 'Expected no option "realtme" (did you mean "realtime"?) for options.realtme but received true' });
+    assert.throws(() => openSource(clip, { colour: 1 }), { name: 'TypeError', message: /Expected one of the options ffmpegPath, .* for options.colour but received 1/ });
     assert.throws(() => openSource(clip, { inputOptions: '-hwaccel vaapi' }), { name: 'TypeError', message: /an array of strings for options.inputOptions/ });
     assert.throws(() => openSource(clip, { live: true }), { name: 'TypeError', message: /for options.live/ });
+  });
+
+  it('takes ffmpeg settings from the configuration (file, environment, options)', () => {
+    const config = loadConfig({ env: { FACE_REID_FFMPEG: '/opt/ffmpeg/bin/ffmpeg' }, overrides: { ffmpeg: { hwaccel: 'vaapi', hwaccelDevice: '/dev/dri/renderD128', inputOptions: ['-rtsp_transport', 'udp'] } } });
+    assert.deepStrictEqual(sourceOptionsFromConfig(config), {
+      ffmpegPath: '/opt/ffmpeg/bin/ffmpeg',
+      hwaccel: 'vaapi',
+      hwaccelDevice: '/dev/dri/renderD128',
+      inputOptions: ['-rtsp_transport', 'udp'],
+    });
+    assert.throws(() => loadConfig({ env: {}, overrides: { ffmpeg: { inputOptions: '-re' } } }), { code: 'CONFIG_INVALID', message: /ffmpeg.inputOptions: expected an array of strings/ });
+    assert.throws(() => loadConfig({ env: {}, overrides: { ffmpeg: { hwacel: 'qsv' } } }), { code: 'CONFIG_INVALID', message: /did you mean "hwaccel"/ });
+    // Passed through to ffmpeg before -i: hardware decoding first, the caller's options last (they win).
+    const args = decodeArgs(classifySource('rtsp://cam/1'), { ...resolveSourceOptions(sourceOptionsFromConfig(config)), ioTimeoutMs: 5000 });
+    const input = args.indexOf('-i');
+    assert.deepStrictEqual(args.slice(args.indexOf('-hwaccel'), args.indexOf('-hwaccel') + 4), ['-hwaccel', 'vaapi', '-hwaccel_device', '/dev/dri/renderD128']);
+    assert.deepStrictEqual(args.slice(input - 2, input + 2), ['-rtsp_transport', 'udp', '-i', 'rtsp://cam/1']);
+    assert.deepStrictEqual(args.slice(-5), ['-pix_fmt', 'bgr24', '-f', 'rawvideo', 'pipe:1']);
   });
 
   it('hides a URL password in the source name', () => {

@@ -1,7 +1,7 @@
 /** face-reid enroll <dir> --gallery FILE|URL: every picture's largest face into the gallery. */
-import { Gallery, enrollFolder } from '../gallery';
+import { enrollFolder } from '../gallery';
 import { checkFolder } from '../gallery/enroll';
-import { largestFaceEmbedding } from '../identify';
+import { largestFaceEmbedding, openGalleryFor } from '../identify';
 import { FacePipeline } from '../pipeline';
 import { Progress } from '../util/progress';
 import { parse, pipelineFlags, pipelineOptionsFrom, printHelp } from './common';
@@ -23,14 +23,7 @@ export async function run(argv: string[]): Promise<number> {
   // A mistyped folder fails before the models load.
   checkFolder(positionals[0]);
   const pipeline = await FacePipeline.create(pipelineOptionsFrom(values));
-  let gallery: Gallery;
-  try {
-    // Opened for the pipeline's model: a new gallery records it, another model's gallery refuses.
-    gallery = await Gallery.open(values.gallery, { model: pipeline.embeddingModel });
-  } catch (err) {
-    await pipeline.close();
-    throw err;
-  }
+  const gallery = await openGalleryFor(pipeline, values.gallery);
   const progress = new Progress({ label: 'enrolling', unit: 'images', quiet: values.json });
   try {
     const result = await enrollFolder(gallery, positionals[0], (path) => largestFaceEmbedding(pipeline, path), {

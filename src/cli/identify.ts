@@ -2,8 +2,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { FaceReidError } from '../errors';
-import { Gallery } from '../gallery';
-import { identifyFaces, identityAnnotations } from '../identify';
+import { identifyFaces, identityAnnotations, openGalleryFor } from '../identify';
 import { FacePipeline } from '../pipeline';
 import { writeAnnotated } from '../render/annotate';
 import { parse, pipelineFlags, pipelineOptionsFrom, printHelp } from './common';
@@ -39,13 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   const inputs = inputsOf(positionals[0]);
   const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
   const pipeline = await FacePipeline.create(pipelineOptionsFrom(values));
-  let gallery: Gallery;
-  try {
-    gallery = await Gallery.open(values.gallery, { readonly: true, model: pipeline.embeddingModel });
-  } catch (err) {
-    await pipeline.close();
-    throw err;
-  }
+  const gallery = await openGalleryFor(pipeline, values.gallery, { readonly: true });
   try {
     const report = [];
     for (const input of inputs) {

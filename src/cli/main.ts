@@ -24,6 +24,7 @@ const commands: Record<string, () => CommandModule> = {
   doctor: () => require('./doctor'),
   runtime: () => require('./runtime'),
   demo: () => require('./demo'),
+  watch: () => require('./watch'),
 };
 
 function available(): [string, CommandModule][] {

@@ -79,7 +79,7 @@ export class CameraSession {
   }
 
   /** A frame with detection: associate, embed what is needed, identify, report. */
-  async detectionFrame(frame: number, timestamp: number, faces: readonly SessionFace[], embed: EmbedFaces): Promise<{ events: StreamEvent[]; record: FrameRecord }> {
+  async detectionFrame(frame: number, timestamp: number, faces: readonly SessionFace[], embed: EmbedFaces): Promise<{ events: StreamEvent[]; record: FrameRecord; improved: { track: string; box: Box }[] }> {
     const plan = this.tracker.plan(frame, faces);
     const wanted = new Set(plan.ambiguous);
     faces.forEach((f, i) => {
@@ -99,6 +99,7 @@ export class CameraSession {
       faces.map((f, i) => ({ box: f.box, score: f.score, embedding: embeddingOf.get(i) })),
     );
     const events: StreamEvent[] = [];
+    const improved: { track: string; box: Box }[] = [];
     for (const t of update.created) {
       this.#info.set(t.id, { track: t, key: this.keyOf(t.id), history: newHistory(), views: new BestViews(), startedAt: timestamp, announced: false, lastTimestamp: timestamp });
     }
@@ -110,7 +111,9 @@ export class CameraSession {
       const face = faces[i];
       this.#policy.took(info.history, face.quality.score, frame);
       this.#identity.observe(info.key, embedding, face.quality.score);
-      info.views.offer({ embedding, quality: face.quality, box: face.box, landmarks: face.landmarks, frame, timestamp, camera: this.camera, track: trackId });
+      if (info.views.offer({ embedding, quality: face.quality, box: face.box, landmarks: face.landmarks, frame, timestamp, camera: this.camera, track: trackId })) {
+        improved.push({ track: trackId, box: face.box });
+      }
     });
     for (const t of update.confirmed) {
       const info = this.#info.get(t.id)!;
@@ -131,7 +134,7 @@ export class CameraSession {
       if (event) events.push(event);
     }
     for (const t of update.ended) events.push(...this.#end(t, frame, timestamp));
-    return { events, record: this.#record(frame, timestamp) };
+    return { events, record: this.#record(frame, timestamp), improved };
   }
 
   /** Events for identity changes made between frames (enrolment from the stream). */
@@ -155,7 +158,7 @@ export class CameraSession {
     if (identity.kind === 'pending' || identity.label === null) return undefined;
     const snap = snapshot(info.views.best);
     if (!snap) return undefined;
-    const common = { camera: this.camera, track: info.track.id, frame, timestamp, at: new Date().toISOString(), kind: identity.kind, label: identity.label, similarity: identity.similarity, snapshot: snap };
+    const common = { camera: this.camera, track: info.track.id, frame, timestamp, at: new Date().toISOString(), kind: identity.kind, label: identity.label, similarity: clampSimilarity(identity.similarity), snapshot: snap };
     const returning = identity.kind === 'visitor' ? { returning: identity.returning ?? false } : {};
     if (previous.kind === 'pending' || previous.label === null) return { type: 'track.identified', ...common, ...returning };
     return { type: 'track.updated', ...common, ...returning, previous: { kind: previous.kind, label: previous.label } };
@@ -182,7 +185,7 @@ export class CameraSession {
         hits: t.hits,
         kind: named ? (identity.kind as 'gallery' | 'visitor') : null,
         label: named ? identity.label : null,
-        similarity: named ? identity.similarity : 0,
+        similarity: named ? clampSimilarity(identity.similarity) : 0,
         embeds: info.history.embeds,
         snapshot: snapshot(info.views.best),
       },
@@ -206,7 +209,7 @@ export class CameraSession {
           box: roundBox(t.box),
           label: named ? id.label : null,
           kind: named ? (id.kind as 'gallery' | 'visitor') : null,
-          similarity: named ? round(id.similarity) : 0,
+          similarity: named ? round(clampSimilarity(id.similarity)) : 0,
           state: t.state as 'confirmed' | 'lost',
           detected: t.measured,
         };
@@ -215,6 +218,8 @@ export class CameraSession {
   }
 }
 
+/** Float32 dot products of unit vectors can land a hair outside [-1, 1]. */
+const clampSimilarity = (v: number) => Math.max(-1, Math.min(1, v));
 const round = (v: number, digits = 4) => Math.round(v * 10 ** digits) / 10 ** digits;
 const roundBox = (b: Box): Box => ({ x: round(b.x, 1), y: round(b.y, 1), width: round(b.width, 1), height: round(b.height, 1) });
 

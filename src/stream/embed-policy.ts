@@ -36,7 +36,7 @@ export interface EmbedStats {
   saved: number;
 }
 
-export type EmbedReason = 'first' | 'pending' | 'better' | 'refresh' | 'association';
+export type EmbedReason = 'first' | 'pending' | 'better' | 'refresh';
 
 export function newHistory(): EmbedHistory {
   return { embeds: 0, lastEmbedFrame: -Infinity, bestQuality: 0 };

@@ -15,6 +15,7 @@ import { FaceReidError, invalidType, outOfRange } from '../errors';
 import type { Gallery } from '../gallery';
 import { DEFAULT_MATCH_THRESHOLD } from '../gallery/defaults';
 import type { FacePipeline } from '../pipeline';
+import type { Box } from '../pipeline/detector';
 import { CameraSession, type SessionFace, type TrackInfo } from './camera-session';
 import { EmbedPolicy, type EmbedPolicyOptions, type EmbedStats } from './embed-policy';
 import type { FrameRecord, StreamEvent } from './events';
@@ -26,6 +27,7 @@ import type { TrackerOptions } from './tracker';
 import { dot } from './tracker';
 import { distinctViews, type FaceView } from './views';
 import { VisitorRegistry } from './visitors';
+import { faceSnapshot, type SnapshotOptions } from './snapshot';
 
 export interface FaceStreamOptions {
   /** Named identities; without one every person gets a visitor id. Not closed by the stream. */
@@ -48,6 +50,16 @@ export interface FaceStreamOptions {
   sightings?: boolean;
   /** Frames in the pipeline at once over all cameras. Default 2 (decode of one overlaps inference of another). */
   concurrency?: number;
+  /**
+   * Keep a JPEG of each track's best face (cut when the view becomes the best, while the frame is
+   * at hand), for `snapshot(id)`. Default false.
+   */
+  snapshots?: boolean | SnapshotOptions;
+  /**
+   * Called with every processed frame and its record before the frame goes back to its source
+   * (an annotated video writer copies it here). Awaited; a rejection is an 'error' event.
+   */
+  onFrame?: (frame: VideoFrame, record: FrameRecord) => unknown;
 }
 
 export type SourceInput = string | AsyncIterable<PushedFrame> | Iterable<PushedFrame> | FrameSource;
@@ -128,6 +140,9 @@ export class FaceStream extends EventEmitter {
   readonly #pendingWrites = new Set<Promise<void>>();
   readonly #iterators = new Set<{ queue: StreamEvent[]; wake: (() => void) | undefined }>();
   readonly #sightingStats = { written: 0, failed: 0 };
+  readonly #snapshotOptions: SnapshotOptions | undefined;
+  readonly #snapshots = new Map<string, Buffer>();
+  readonly #onFrame: FaceStreamOptions['onFrame'];
   #closed = false;
   #ended = false;
   #running = 0;
@@ -152,6 +167,22 @@ export class FaceStream extends EventEmitter {
     this.#sourceOptions = options.source;
     this.#sightings = options.sightings ?? true;
     this.#scheduler = new FairScheduler(checkInt(options.concurrency ?? 2, 'concurrency', 1));
+    const snapshots = options.snapshots ?? false;
+    if (typeof snapshots !== 'boolean' && (snapshots === null || typeof snapshots !== 'object')) throw invalidType('true, false or snapshot options', 'snapshots', snapshots);
+    this.#snapshotOptions = snapshots === true ? { maxSide: 256 } : snapshots === false ? undefined : snapshots;
+    if (options.onFrame !== undefined && typeof options.onFrame !== 'function') throw invalidType('a function', 'onFrame', options.onFrame);
+    this.#onFrame = options.onFrame;
+  }
+
+  /**
+   * The JPEG of a track's best face so far (`camera/t3`, or `t3` when one camera has it), live or
+   * recently ended; undefined without the `snapshots` option or before its first embedding.
+   */
+  snapshot(id: string): Buffer | undefined {
+    if (typeof id !== 'string') throw invalidType('a track id', 'id', id);
+    if (id.includes('/')) return this.#snapshots.get(id);
+    const found = [...this.#cameras.keys()].map((c) => this.#snapshots.get(`${c}/${id}`)).filter(Boolean);
+    return found.length === 1 ? found[0] : undefined;
   }
 
   /** Opens a stream over several sources at once: `{ door: 'rtsp://...', hall: '/dev/video0' }` or a list (named cam0, cam1, ...). */
@@ -320,8 +351,8 @@ export class FaceStream extends EventEmitter {
     camera.lastFrame = index;
     camera.lastTimestamp = timestamp;
     stats.frames++;
-    let result: { events: StreamEvent[]; record: FrameRecord };
-    if (index - camera.lastDetect >= this.#detectEvery || camera.lastDetect < 0) {
+    let result: { events: StreamEvent[]; record: FrameRecord; improved?: { track: string; box: Box }[] };
+    if (index - camera.lastDetect >= this.#detectEvery) {
       camera.lastDetect = index;
       stats.detectionFrames++;
       let t = performance.now();
@@ -356,8 +387,17 @@ export class FaceStream extends EventEmitter {
       result = camera.session.predictedFrame(index, timestamp);
       stats.timing.tracking += performance.now() - t;
     }
+    if (this.#snapshotOptions && result.improved) {
+      for (const { track, box } of result.improved) {
+        const key = camera.session.keyOf(track);
+        this.#snapshots.delete(key); // re-inserted last: the map's order is recency, oldest dropped first
+        this.#snapshots.set(key, await faceSnapshot(frame, box, this.#snapshotOptions));
+      }
+      while (this.#snapshots.size > REMEMBERED_TRACKS) this.#snapshots.delete(this.#snapshots.keys().next().value as string);
+    }
     for (const e of result.events) this.#dispatch(e);
     this.emit('frame', result.record);
+    if (this.#onFrame) await this.#onFrame(frame, result.record);
   }
 
   #dispatch(event: StreamEvent): void {

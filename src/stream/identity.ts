@@ -170,8 +170,9 @@ export class IdentityResolver {
       const e = evidence[i];
       if (id.kind === 'visitor' && !newVisitors.includes(i)) {
         if (this.visitors.has(id.label!)) {
+          // The similarity stays the one the visitor was recognised with (0 for a new visitor):
+          // the centroid now feeds the visitor, so comparing them again would say nothing.
           this.visitors.observe(id.label!, live[i], centroids[i], e.weight, now);
-          id = { ...id, similarity: this.visitors.similarity(id.label!, centroids[i]) ?? id.similarity };
         } else {
           // Forgotten meanwhile (retention, or enrolled under a name): ask the registry again.
           const [m] = this.visitors.assign([{ key: live[i], centroid: centroids[i], weight: e.weight }], now);

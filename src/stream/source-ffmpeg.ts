@@ -60,6 +60,7 @@ export class FfmpegSource extends EventEmitter implements FrameSource {
   #startedAt = 0;
   #lastProgress = 0;
   #stalled = false;
+  #stallMessage = '';
 
   constructor(input: SourceInput, options: ResolvedSourceOptions) {
     super();
@@ -173,7 +174,7 @@ export class FfmpegSource extends EventEmitter implements FrameSource {
     });
     this.#run = run;
     if (this.#abort.signal.aborted) run.kill();
-    const watchdog = setInterval(() => this.#checkStall(), Math.min(1000, this.#options.stallTimeoutMs / 4));
+    const watchdog = setInterval(() => this.#checkStall(), Math.min(1000, this.#options.stallTimeoutMs / 4, this.#options.openTimeoutMs / 4));
     const exit = await run.exited;
     clearInterval(watchdog);
     this.#run = undefined;
@@ -194,7 +195,7 @@ export class FfmpegSource extends EventEmitter implements FrameSource {
     if (this.#abort.signal.aborted) return { kind: 'closed' };
     const detail = exit.stderrTail ? `: ${exit.stderrTail.split('\n').slice(-3).join(' | ')}` : '';
     if (this.#stalled) {
-      return { kind: 'failed', error: new FaceReidError(`${this.name}: no frame for ${this.#options.stallTimeoutMs} ms; restarting the decoder`, 'STREAM_SOURCE_FAILED'), fatal: false };
+      return { kind: 'failed', error: new FaceReidError(`${this.name}: ${this.#stallMessage}; restarting the decoder`, 'STREAM_SOURCE_FAILED'), fatal: false };
     }
     if (exit.code === 0) return { kind: 'eof' };
     const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
@@ -207,10 +208,16 @@ export class FfmpegSource extends EventEmitter implements FrameSource {
     return { kind: 'failed', error: new FaceReidError(`${this.name}: ffmpeg ${how}${detail}`, 'STREAM_SOURCE_FAILED'), fatal: false };
   }
 
+  /** The time allowed without a byte: opening (probing a network stream takes seconds) or running. */
+  #stallLimitMs(): number {
+    return this.#framesThisRun === 0 ? this.#options.openTimeoutMs : this.#options.stallTimeoutMs;
+  }
+
   #checkStall(): void {
     const now = performance.now();
     if (this.#waitingForBuffer) this.#lastProgress = now;
-    else if (now - this.#lastProgress > this.#options.stallTimeoutMs && this.#run) {
+    else if (now - this.#lastProgress > this.#stallLimitMs() && this.#run) {
+      this.#stallMessage = this.#framesThisRun === 0 ? `no frame within ${this.#options.openTimeoutMs} ms of opening` : `no frame for ${this.#options.stallTimeoutMs} ms`;
       this.#stalled = true;
       this.#run.kill();
     }

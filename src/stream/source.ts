@@ -6,7 +6,9 @@
  * events, and one `close()` that ends everything it started.
  */
 import type { EventEmitter } from 'node:events';
+import type { FaceReidConfig } from '../config';
 import { invalidType, outOfRange } from '../errors';
+import { closestKey } from '../util/suggest';
 import type { VideoFrame } from './frames';
 import { classifySource, type SourceKind } from './source-input';
 import { FfmpegSource } from './source-ffmpeg';
@@ -99,8 +101,13 @@ export interface SourceOptions {
   loop?: boolean;
   /** Frame buffers in the pool (default 4): frames decoded ahead plus frames the consumer holds. */
   poolSize?: number;
-  /** A live source that gives no frame for this long is restarted (default 10000 ms). */
+  /** A source that gives no frame for this long is restarted (default 10000 ms). */
   stallTimeoutMs?: number;
+  /**
+   * The same before a run's first frame (default 20000 ms): ffmpeg probes a network stream for
+   * several seconds before it decodes.
+   */
+  openTimeoutMs?: number;
   /** Reopening after failures: first and longest wait, and how many failures in a row end it. */
   reconnect?: { initialMs?: number; maxMs?: number; maxAttempts?: number };
   /** Pushed frames: treat them as live (copy into the pool, drop when behind). Default false. */
@@ -119,11 +126,12 @@ export interface ResolvedSourceOptions {
   loop: boolean;
   poolSize: number;
   stallTimeoutMs: number;
+  openTimeoutMs: number;
   reconnect: { initialMs: number; maxMs: number; maxAttempts: number };
   live: boolean | undefined;
 }
 
-const OPTION_KEYS = ['ffmpegPath', 'inputOptions', 'hwaccel', 'hwaccelDevice', 'width', 'height', 'fps', 'realtime', 'loop', 'poolSize', 'stallTimeoutMs', 'reconnect', 'live'];
+const OPTION_KEYS = ['ffmpegPath', 'inputOptions', 'hwaccel', 'hwaccelDevice', 'width', 'height', 'fps', 'realtime', 'loop', 'poolSize', 'stallTimeoutMs', 'openTimeoutMs', 'reconnect', 'live'];
 
 function optionalString(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
@@ -149,7 +157,9 @@ const positiveInteger = (n: number) => Number.isInteger(n) && n > 0;
 export function resolveSourceOptions(options: SourceOptions = {}): ResolvedSourceOptions {
   if (options === null || typeof options !== 'object') throw invalidType('an options object', 'options', options);
   for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) throw invalidType(`one of the options ${OPTION_KEYS.join(', ')}`, `options.${key}`, (options as Record<string, unknown>)[key]);
+    if (OPTION_KEYS.includes(key)) continue;
+    const near = closestKey(key, OPTION_KEYS);
+    throw invalidType(near ? `no option "${key}" (did you mean "${near}"?)` : `one of the options ${OPTION_KEYS.join(', ')}`, `options.${key}`, (options as Record<string, unknown>)[key]);
   }
   const inputOptions = options.inputOptions ?? [];
   if (!Array.isArray(inputOptions) || !inputOptions.every((o) => typeof o === 'string')) throw invalidType('an array of strings', 'options.inputOptions', inputOptions);
@@ -172,6 +182,7 @@ export function resolveSourceOptions(options: SourceOptions = {}): ResolvedSourc
     loop: optionalBoolean(options.loop, 'options.loop') ?? false,
     poolSize: optionalNumber(options.poolSize, 'options.poolSize', 'a whole number in [2, 64]', (n) => Number.isInteger(n) && n >= 2 && n <= 64) ?? 4,
     stallTimeoutMs: optionalNumber(options.stallTimeoutMs, 'options.stallTimeoutMs', 'a number of milliseconds > 0', (n) => Number.isFinite(n) && n > 0) ?? 10_000,
+    openTimeoutMs: optionalNumber(options.openTimeoutMs, 'options.openTimeoutMs', 'a number of milliseconds > 0', (n) => Number.isFinite(n) && n > 0) ?? 20_000,
     reconnect: {
       initialMs: optionalNumber(reconnect.initialMs, 'options.reconnect.initialMs', 'a number of milliseconds >= 0', (n) => Number.isFinite(n) && n >= 0) ?? 500,
       maxMs: optionalNumber(reconnect.maxMs, 'options.reconnect.maxMs', 'a number of milliseconds >= 0', (n) => Number.isFinite(n) && n >= 0) ?? 30_000,
@@ -179,6 +190,17 @@ export function resolveSourceOptions(options: SourceOptions = {}): ResolvedSourc
     },
     live: optionalBoolean(options.live, 'options.live'),
   };
+}
+
+/** The source options a configuration's `ffmpeg` section gives (path, hardware decoding, input options). */
+export function sourceOptionsFromConfig(config: FaceReidConfig): SourceOptions {
+  const ffmpeg = config.ffmpeg ?? {};
+  const options: SourceOptions = {};
+  if (ffmpeg.path) options.ffmpegPath = ffmpeg.path;
+  if (ffmpeg.hwaccel) options.hwaccel = ffmpeg.hwaccel;
+  if (ffmpeg.hwaccelDevice) options.hwaccelDevice = ffmpeg.hwaccelDevice;
+  if (ffmpeg.inputOptions?.length) options.inputOptions = [...ffmpeg.inputOptions];
+  return options;
 }
 
 function isIterable(value: unknown): value is AsyncIterable<PushedFrame> | Iterable<PushedFrame> {

@@ -164,10 +164,6 @@ export class Tracker {
     return this.#frame;
   }
 
-  track(id: string): Track | undefined {
-    return this.#tracks.find((t) => t.id === id);
-  }
-
   /**
    * Moves to `frame` (later than the last one) and predicts every live track's box there; use on
    * frames without detection. Lost tracks keep drifting but slow down, so a long occlusion does

@@ -37,7 +37,6 @@ interface Visitor {
   /** Per track (key) that carried this visitor: its latest centroid; the last few only. */
   tracks: Map<string, Contribution>;
   lastSeen: number;
-  firstSeen: number;
 }
 
 /** How many tracks' centroids a visitor's own centroid is made of (oldest dropped first). */
@@ -67,10 +66,6 @@ export class VisitorRegistry {
 
   has(id: string): boolean {
     return this.#visitors.has(id);
-  }
-
-  ids(): string[] {
-    return [...this.#visitors.keys()];
   }
 
   /**
@@ -145,7 +140,7 @@ export class VisitorRegistry {
 
   #create(now: number, dimension: number): string {
     const id = `visitor-${this.#next++}`;
-    this.#visitors.set(id, { id, centroid: new Float32Array(dimension), tracks: new Map(), lastSeen: now, firstSeen: now });
+    this.#visitors.set(id, { id, centroid: new Float32Array(dimension), tracks: new Map(), lastSeen: now });
     return id;
   }
 }

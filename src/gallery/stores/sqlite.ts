@@ -21,7 +21,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { FaceReidError } from '../../errors';
+import { FaceReidError, outOfRange } from '../../errors';
 import type {
   AddResult,
   ApiKeyRecord,
@@ -57,7 +57,10 @@ const isMemory = (path: string) => path === ':memory:';
 
 /** The typed errors of a path that cannot hold a gallery, before SQLite's untyped ones. */
 function checkPath(path: string, readonly: boolean): void {
-  if (isMemory(path)) return;
+  if (isMemory(path)) {
+    if (readonly) throw outOfRange('a file path (an in-memory gallery starts empty, so it cannot be read-only)', 'location', path);
+    return;
+  }
   const full = resolve(path);
   if (readonly && !existsSync(full)) throw new FaceReidError(`no gallery file at ${path}`, 'GALLERY_NOT_FOUND');
   const dir = dirname(full);

@@ -29,6 +29,7 @@ function modules() {
     ['precision', local('./precision.js')],
     ['profile', local('./profile.js')],
     ['memory', local('./memory.js')],
+    ['stream-speed', local('./stream-speed.js')],
   ];
   if (existsSync(join(__dirname, 'align.js'))) list.splice(2, 0, ['align', () => require('./external').align]);
   list.push(['lfw-embed', () => require('./external')['lfw-embed']]);

@@ -4,10 +4,10 @@
 // in a real PostgreSQL (ef_search 40, pgvector's default, and 100), with HNSW recall@1 against
 // the exact answer. Also the database side of it: COPY load time, index build time and size.
 //
-// Usage: node bench/gallery-search.js [--identities N] [--queries Q] [--progress FILE] [--json FILE]
+// Usage: node bench/gallery-search.js [--identities N] [--queries Q] [--cluster-starts N] [--progress FILE] [--json FILE]
 //        node bench/gallery-search.js --write FILE[,FILE]   (rows of earlier --json runs ->
 //        the "gallery-search" section of docs/benchmarks.json and docs/benchmarks.md)
-// As a bench/run.js module: 100,000 identities (20,000 with --quick).
+// As a bench/run.js module: 100,000 identities (20,000 with --quick) and 5 test-cluster starts.
 //
 // The data is generated but shaped like this project's embeddings (fitted to 3,600 LFW faces
 // embedded with face-reidentification-retail-0095): identity centres from an anisotropic Gaussian
@@ -322,6 +322,29 @@ async function runAt({ identities, queries: queryCount = 1000, log = console.log
   }
 }
 
+/**
+ * What a test pays for its own server: startPostgres() (initdb, start, CREATE DATABASE, CREATE
+ * EXTENSION vector) and stop() (fast shutdown, folder removed), median of `runs`.
+ */
+async function clusterStartRows(runs, log) {
+  const starts = [];
+  const stops = [];
+  for (let i = 0; i < runs; i++) {
+    let t0 = nowMs();
+    const pg = await startPostgres({ throwaway: true });
+    starts.push(nowMs() - t0);
+    t0 = nowMs();
+    await pg.stop();
+    stops.push(nowMs() - t0);
+  }
+  log(`throwaway cluster: start ${starts.map((t) => t.toFixed(0)).join(', ')} ms; stop ${stops.map((t) => t.toFixed(0)).join(', ')} ms`);
+  const note = `test/helpers/postgres.js, median of ${runs}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`;
+  return [
+    row({ bench: 'gallery-search', name: 'throwaway test cluster: startPostgres()', ours: median(starts), unit: 'ms', note: `initdb, start, CREATE DATABASE, CREATE EXTENSION vector; ${note}` }),
+    row({ bench: 'gallery-search', name: 'throwaway test cluster: stop()', ours: median(stops), unit: 'ms', note: `fast shutdown, folder removed; ${note}` }),
+  ];
+}
+
 const NOTES = [
   'Data: generated, shaped like this project\'s embeddings (fitted to 3,600 LFW faces embedded with face-reidentification-retail-0095):',
   `256-d identity centres from a Gaussian whose variance falls off as exp(-k/${FALLOFF}) over the axes (participation ratio ~100:`,
@@ -333,7 +356,9 @@ const NOTES = [
 ].join(' ');
 
 async function run(options = {}) {
-  return runAt({ identities: options.quick ? 20000 : 100000, queries: 1000, log: options.log ?? console.log });
+  const log = options.log ?? console.log;
+  const rows = await runAt({ identities: options.quick ? 20000 : 100000, queries: 1000, log });
+  return [...rows, ...(await clusterStartRows(5, log))];
 }
 
 /** The rows of earlier --json runs become the gallery-search section of docs/benchmarks.{json,md}. */
@@ -366,6 +391,7 @@ async function main() {
       progress: { type: 'string' },
       json: { type: 'string' },
       write: { type: 'string' },
+      'cluster-starts': { type: 'string', default: '0' },
     },
   });
   if (values.write) return writeSection(values.write.split(','));
@@ -376,6 +402,8 @@ async function main() {
   };
   const started = Date.now();
   const rows = await runAt({ identities: Number(values.identities), queries: Number(values.queries), log });
+  const starts = Number(values['cluster-starts']);
+  if (starts > 0) rows.push(...(await clusterStartRows(starts, log)));
   const seconds = (Date.now() - started) / 1000;
   console.log(require('./report').renderTable(rows));
   if (values.json) writeFileSync(values.json, `${JSON.stringify({ seconds, rows }, null, 1)}\n`);

@@ -184,7 +184,8 @@ async function buildIndex(pg, maintenanceWorkMem, log) {
   const poll = setInterval(async () => {
     try {
       const { rows } = await watcher.query('SELECT phase, tuples_done, tuples_total FROM pg_stat_progress_create_index');
-      if (rows[0]) log(`index build: ${rows[0].phase}, ${rows[0].tuples_done} / ${rows[0].tuples_total} tuples`);
+      // pgvector counts the tuples done but leaves the total at 0
+      if (rows[0]) log(`index build: ${rows[0].phase}, ${rows[0].tuples_done} tuples`);
     } catch {
       // progress is only informative
     }

@@ -34,6 +34,7 @@ function modules() {
   if (existsSync(join(__dirname, 'align.js'))) list.splice(2, 0, ['align', () => require('./external').align]);
   list.push(['lfw-embed', () => require('./external')['lfw-embed']]);
   list.push(['match', () => require('./external').match]);
+  list.push(['gallery-search', local('./gallery-search.js')]);
   return list;
 }
 

@@ -6,7 +6,7 @@
 import { FaceReidError } from './errors';
 import { loadAddon, addonOrigin } from './native';
 import { openvino, type RuntimeOptions } from './engine';
-import { runtimeCandidates } from './engine/runtime';
+import { runtimeCandidates, runtimeInstallHint } from './engine/runtime';
 import { checkFile, fetchCommand, MODEL_NAMES, modelFiles, resolveModel, searchLocations, type ModelName, type Precision } from './models';
 
 export type CheckStatus = 'ok' | 'missing' | 'broken' | 'optional-missing';
@@ -61,7 +61,7 @@ function checkAddon(): DoctorCheck {
 function checkRuntime(runtime: RuntimeOptions | undefined): DoctorCheck {
   try {
     const info = openvino.runtimeInfo(runtime);
-    return { name: 'runtime', status: 'ok', essential: true, summary: `OpenVINO ${info.version}: ${info.libraryPath}`, details: { ...info } };
+    return { name: 'runtime', status: 'ok', essential: true, summary: `OpenVINO ${info.version} from ${info.origin}: ${info.libraryPath}`, details: { ...info } };
   } catch (err) {
     const code = (err as FaceReidError).code;
     return {
@@ -72,7 +72,7 @@ function checkRuntime(runtime: RuntimeOptions | undefined): DoctorCheck {
       details: { message: (err as Error).message, code, searched: runtimeCandidates(runtime ?? {}) },
       fix:
         code === 'RUNTIME_NOT_FOUND'
-          ? '`face-reid runtime install` (needs Python 3 and pip), or set OPENVINO_LIB_PATH to a folder holding libopenvino_c.so*; `face-reid runtime` lists every way.'
+          ? `${runtimeInstallHint()}; or \`face-reid runtime install\` (needs Python 3 and pip), or set OPENVINO_LIB_PATH to a folder holding libopenvino_c.so*; \`face-reid runtime\` lists every way.`
           : 'Install a supported OpenVINO release (2025.1 or later; tested with 2026.4.1): `face-reid runtime install`.',
     };
   }

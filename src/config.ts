@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { FaceReidError } from './errors';
+import { closestKey } from './util/suggest';
 
 import type { Precision } from './models';
 export type { Precision };
@@ -81,27 +82,6 @@ const isProperties: Check = (v, p) => {
   }
 };
 
-/** Edit distance, to suggest the key a misspelling meant. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
-    prev = row;
-  }
-  return prev[b.length];
-}
-
-function closest(key: string, known: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
-  for (const k of known) {
-    const d = editDistance(key.toLowerCase(), k.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [k, d];
-  }
-  return best;
-}
-
 function objectOf(shape: Record<string, Check>): Check {
   return (v, p) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(p, `expected an object, received ${JSON.stringify(v)}`);
@@ -109,7 +89,7 @@ function objectOf(shape: Record<string, Check>): Check {
       const check = shape[key];
       if (!check) {
         const known = Object.keys(shape);
-        const near = closest(key, known);
+        const near = closestKey(key, known);
         fail(`${p}.${key}`, `unknown key${near ? ` (did you mean "${near}"?)` : ''}; known keys: ${known.join(', ')}`);
       }
       if (value !== undefined) check(value, `${p}.${key}`);

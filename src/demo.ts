@@ -67,9 +67,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   for (const suffix of ['', '-wal', '-shm']) rmSync(galleryFile + suffix, { force: true });
 
   const pipeline = await FacePipeline.create(options.pipeline);
-  const gallery = Gallery.open(galleryFile);
+  let gallery: Gallery;
   try {
-    const result = await enrollFolder(gallery, enrollDir, (path) => largestFaceEmbedding(pipeline, path));
+    gallery = await Gallery.open(galleryFile, { model: pipeline.embeddingModel });
+  } catch (err) {
+    await pipeline.close();
+    throw err;
+  }
+  try {
+    const result = await enrollFolder(gallery, enrollDir, (path) => largestFaceEmbedding(pipeline, path), { model: pipeline.embeddingModel });
     log(`enrolled ${result.enrolled} pictures of ${enrolled.length} people into ${galleryFile}: ${enrolled.map((p) => p.name).join(', ')}`);
 
     // A group photo from pictures the gallery has never seen: each enrolled person's third one, and the stranger.
@@ -90,7 +96,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await writeAnnotated(photo, identityAnnotations(faces), annotated);
     return { gallery: galleryFile, photo, annotated, enrolled: enrolled.map((p) => p.name), stranger: stranger.name, faces };
   } finally {
-    gallery.close();
+    await gallery.close();
     await pipeline.close();
   }
 }

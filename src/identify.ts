@@ -3,6 +3,7 @@
  * frame against a gallery, each labelled or Unknown.
  */
 import { UNKNOWN, type Gallery } from './gallery';
+import { checkModel } from './gallery/model';
 import type { Annotation } from './render/annotate';
 import type { ImageInput } from './image';
 import type { Face, FacePipeline } from './pipeline';
@@ -21,12 +22,19 @@ export async function largestFaceEmbedding(pipeline: FacePipeline, image: ImageI
   return faces.reduce((a, b) => (area(b) > area(a) ? b : a)).embedding;
 }
 
+/**
+ * Every face of the image, labelled against the gallery (its local matrix, or the database in
+ * `search: 'database'` mode). A gallery of another embedding model than the pipeline's is a
+ * GALLERY_MODEL_MISMATCH.
+ */
 export async function identifyFaces(pipeline: FacePipeline, gallery: Gallery, image: ImageInput, options: { threshold?: number } = {}): Promise<IdentifiedFace[]> {
+  // Checked before the pipeline runs, so a picture without faces does not hide the mismatch.
+  checkModel(gallery.model, pipeline.embeddingModel, 'the pipeline makes', gallery.location);
   const faces = await pipeline.analyze(image);
   if (faces.length === 0) return [];
   // An explicit threshold wins, then the configuration's thresholds.match, then the gallery default.
   const threshold = options.threshold ?? pipeline.config.thresholds?.match;
-  const matches = gallery.matchFrame(faces.map((f) => f.embedding), { threshold });
+  const matches = await gallery.searchFrame(faces.map((f) => f.embedding), { threshold, model: pipeline.embeddingModel });
   return faces.map((f, i) => ({ ...f, label: matches[i].label, similarity: matches[i].similarity }));
 }
 

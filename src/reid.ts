@@ -13,6 +13,7 @@ import { resolveModel } from './models';
 import { cosineSimilarity, l2NormaliseInPlace } from './util/vector';
 import type { Precision } from './config';
 import { EMBEDDING_SIZE } from './gallery/embedding';
+import { embeddingModelKey } from './gallery/defaults';
 
 export const REID_MODEL = 'face-reidentification-retail-0095';
 export { EMBEDDING_SIZE };
@@ -62,6 +63,8 @@ export class FaceReid {
   readonly #maxPixels: number | undefined;
   readonly #antialias: boolean;
   readonly precision: Precision;
+  /** `face-reidentification-retail-0095/<precision>`: the model key a gallery records with each sample. */
+  readonly embeddingModel: string;
   readonly device: string;
   readonly modelPath: string;
 
@@ -71,6 +74,7 @@ export class FaceReid {
     this.#maxPixels = options.maxPixels;
     this.#antialias = options.antialias ?? false;
     this.precision = options.precision;
+    this.embeddingModel = embeddingModelKey(REID_MODEL, options.precision);
     this.device = model.device;
     this.modelPath = modelPath;
     const slots: Slot[] = [];

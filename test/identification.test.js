@@ -5,7 +5,7 @@ const assert = require('node:assert/strict');
 const { mkdtempSync, mkdirSync, copyFileSync, existsSync, readdirSync } = require('node:fs');
 const { join } = require('node:path');
 const { tmpdir } = require('node:os');
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawnSync } = require('node:child_process');
 const { FaceReid } = require('../dist/reid');
 const { readLandmarks } = require('../dist/eval/lfw-data');
 const { closedSet, openSetScores, openSetAt } = require('../dist/eval/identification');
@@ -28,15 +28,15 @@ describe('LFW dev identification with the gallery', function () {
     }
   });
 
-  it('closed set: one picture enrolled per person, the rest queried: rank-1 >= 0.97', () => {
-    const r = closedSet(samples);
+  it('closed set: one picture enrolled per person, the rest queried: rank-1 >= 0.97', async () => {
+    const r = await closedSet(samples);
     console.log(`      closed set: ${r.identities} identities, ${r.queries} queries, rank-1 ${r.rank1.toFixed(4)}, rank-5 ${r.rank5.toFixed(4)}`);
     assert.ok(r.identities > 700);
     assert.ok(r.rank1 >= 0.97, `rank-1 ${r.rank1}`);
   });
 
-  it(`open set at the default threshold (${DEFAULT_MATCH_THRESHOLD}): strangers Unknown >= 0.95, enrolled found >= 0.90`, () => {
-    const scores = openSetScores(samples);
+  it(`open set at the default threshold (${DEFAULT_MATCH_THRESHOLD}): strangers Unknown >= 0.95, enrolled found >= 0.90`, async () => {
+    const scores = await openSetScores(samples);
     console.log('      threshold  found(enrolled)  rejected(strangers)');
     for (const t of [0.3, 0.35, 0.4, DEFAULT_MATCH_THRESHOLD, 0.5, 0.55]) {
       const r = openSetAt(scores, t);
@@ -76,16 +76,29 @@ describe('CLI: enroll, identify, gallery list, demo', function () {
     const report = JSON.parse(cli(['identify', query, '--gallery', gallery, '--out', out, '--json']));
     assert.equal(report[0].faces[0].label, 'Tony_Blair');
     assert.ok(existsSync(out));
+
+    // Another precision makes other vectors: the gallery refuses them, naming both models.
+    const run = (args) => spawnSync(process.execPath, [join(projectRoot, 'dist', 'cli', 'main.js'), ...args], { encoding: 'utf8', env: { ...process.env, FACE_REID_MODELS: modelsDir() } });
+    const int8 = run(['identify', query, '--gallery', gallery, '--precision', 'FP16-INT8']);
+    assert.equal(int8.status, 1);
+    assert.match(int8.stderr, /retail-0095\/FP16 embeddings .*retail-0095\/FP16-INT8.*\[GALLERY_MODEL_MISMATCH\]/);
+    // A gallery in a folder that does not exist: named, typed, no stack trace.
+    const nowhere = join(dir, 'no-such-folder', 'g.sqlite');
+    const enrollNowhere = run(['enroll', dir, '--gallery', nowhere]);
+    assert.equal(enrollNowhere.status, 1);
+    assert.match(enrollNowhere.stderr, /no-such-folder does not exist \[GALLERY_NOT_FOUND\]/);
+    assert.doesNotMatch(enrollNowhere.stderr, /\n\s+at /);
   });
 
-  it('the demo enrolls four people, and names them in a group photo with a stranger left Unknown', () => {
+  it('the demo enrolls four people, and names them in a group photo with a stranger left Unknown', async () => {
     const out = outputDir('demo');
     const text = cli(['demo', '--out', out]);
-    const gallery = Gallery.open(join(out, 'demo-gallery.sqlite'), { readonly: true });
+    const gallery = await Gallery.open(join(out, 'demo-gallery.sqlite'), { readonly: true });
     try {
-      assert.equal(gallery.count, 4);
+      assert.equal(await gallery.count(), 4);
+      assert.equal(gallery.model, 'face-reidentification-retail-0095/FP16');
     } finally {
-      gallery.close();
+      await gallery.close();
     }
     const named = text.split('\n').filter((l) => /similarity/.test(l));
     assert.equal(named.length, 5, text);

@@ -1,15 +1,15 @@
 /**
- * `face-reid gallery list|remove`: inspect and edit a gallery file. Enrolment and identification
- * are their own commands; this one only reads and deletes.
+ * `face-reid gallery list|remove`: inspect and edit a gallery (a file or a postgres:// URL).
+ * Enrolment and identification are their own commands; this one only reads and deletes.
  */
 import { existsSync } from 'node:fs';
 import { Gallery } from '../gallery';
 
-export const summary = 'List the identities of a gallery file or remove one';
+export const summary = 'List the identities of a gallery (file or URL) or remove one';
 
 const usage = `Usage:
-  face-reid gallery list --gallery FILE [--json]
-  face-reid gallery remove <label> --gallery FILE`;
+  face-reid gallery list --gallery FILE|URL [--json]
+  face-reid gallery remove <label> --gallery FILE|URL   (deletes its samples and sightings)`;
 
 interface Parsed {
   sub?: string;
@@ -27,7 +27,7 @@ function parse(argv: string[]): Parsed | string {
     else if (arg === '--json') parsed.json = true;
     else if (arg === '--gallery') {
       const value = argv[++i];
-      if (value === undefined) return '--gallery needs a file';
+      if (value === undefined) return '--gallery needs a file or URL';
       parsed.gallery = value;
     } else if (arg.startsWith('--gallery=')) parsed.gallery = arg.slice('--gallery='.length);
     else if (arg.startsWith('-')) return `unknown option ${arg}`;
@@ -50,18 +50,19 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (parsed.sub !== 'list' && parsed.sub !== 'remove') return fail(parsed.sub ? `unknown subcommand "${parsed.sub}"` : 'missing subcommand');
-  if (!parsed.gallery) return fail('--gallery FILE is required');
-  // Both subcommands work on an existing file: creating an empty gallery by a typo helps nobody.
-  if (!existsSync(parsed.gallery)) {
-    console.error(`face-reid gallery: no gallery file at ${parsed.gallery}`);
+  if (!parsed.gallery) return fail('--gallery FILE|URL is required');
+  // Both subcommands work on an existing gallery: creating an empty file by a typo helps nobody.
+  // A URL is the opener's to judge.
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(parsed.gallery) && parsed.gallery !== ':memory:' && !existsSync(parsed.gallery)) {
+    console.error(`face-reid gallery: no gallery file at ${parsed.gallery} [GALLERY_NOT_FOUND]`);
     return 1;
   }
 
   if (parsed.sub === 'list') {
     if (parsed.positional.length > 0) return fail(`unexpected argument ${parsed.positional[0]}`);
-    const gallery = Gallery.open(parsed.gallery, { readonly: true });
+    const gallery = await Gallery.open(parsed.gallery, { readonly: true });
     try {
-      const identities = gallery.list();
+      const identities = await gallery.list();
       if (parsed.json) {
         console.log(JSON.stringify(identities, null, 2));
       } else {
@@ -69,25 +70,27 @@ export async function run(argv: string[]): Promise<number> {
         console.log(`${'label'.padEnd(width)}  samples  created`);
         for (const i of identities) console.log(`${i.label.padEnd(width)}  ${String(i.samples).padStart(7)}  ${i.created}`);
         const samples = identities.reduce((sum, i) => sum + i.samples, 0);
-        console.log(`${identities.length} identities, ${samples} samples`);
+        console.log(`${identities.length} identities, ${samples} samples (${gallery.model})`);
       }
     } finally {
-      gallery.close();
+      await gallery.close();
     }
     return 0;
   }
 
   if (parsed.positional.length !== 1) return fail('remove needs exactly one label');
   const label = parsed.positional[0];
-  const gallery = Gallery.open(parsed.gallery);
+  const gallery = await Gallery.open(parsed.gallery);
   try {
-    if (!gallery.remove(label)) {
-      console.error(`face-reid gallery: no identity "${label}" in ${parsed.gallery}`);
+    const outcome = await gallery.remove(label);
+    if (outcome === 'absent') {
+      console.error(`face-reid gallery: no identity "${label}" in ${gallery.location}`);
       return 1;
     }
-    console.log(`removed "${label}"`);
+    // Removal is the right-to-be-forgotten call: every sample and every sighting goes with it.
+    console.log(outcome === 'queued' ? `removal of "${label}" queued (the database is unreachable; it lands when it is back)` : `removed "${label}" with its samples and sightings`);
     return 0;
   } finally {
-    gallery.close();
+    await gallery.close();
   }
 }

@@ -1,6 +1,7 @@
-/** face-reid identify <image|dir> --gallery FILE [--out annotated.jpg]: who is in the picture. */
+/** face-reid identify <image|dir> --gallery FILE|URL [--out annotated.jpg]: who is in the picture. */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
+import { FaceReidError } from '../errors';
 import { Gallery } from '../gallery';
 import { identifyFaces, identityAnnotations } from '../identify';
 import { FacePipeline } from '../pipeline';
@@ -9,13 +10,19 @@ import { parse, pipelineFlags, pipelineOptionsFrom, printHelp } from './common';
 
 export const summary = 'name the faces of a photo (or a folder of photos) against a gallery; annotated picture';
 
-const usage = `Usage: face-reid identify <image|dir> --gallery FILE [--out annotated.jpg|DIR] [--threshold T] [--json]
+const usage = `Usage: face-reid identify <image|dir> --gallery FILE|URL [--out annotated.jpg|DIR] [--threshold T] [--json]
   [--config FILE] [--device D] [--model-dir DIR]`;
 
 const IMAGES = new Set(['.jpg', '.jpeg', '.png', '.webp', '.bmp']);
 
 function inputsOf(target: string): string[] {
-  if (!statSync(target).isDirectory()) return [target];
+  let isDir: boolean;
+  try {
+    isDir = statSync(target).isDirectory();
+  } catch {
+    throw new FaceReidError(`no picture or folder at ${target}`, 'PATH_NOT_FOUND');
+  }
+  if (!isDir) return [target];
   return readdirSync(target)
     .filter((f) => IMAGES.has(extname(f).toLowerCase()))
     .sort()
@@ -32,7 +39,13 @@ export async function run(argv: string[]): Promise<number> {
   const inputs = inputsOf(positionals[0]);
   const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
   const pipeline = await FacePipeline.create(pipelineOptionsFrom(values));
-  const gallery = Gallery.open(values.gallery, { readonly: true });
+  let gallery: Gallery;
+  try {
+    gallery = await Gallery.open(values.gallery, { readonly: true, model: pipeline.embeddingModel });
+  } catch (err) {
+    await pipeline.close();
+    throw err;
+  }
   try {
     const report = [];
     for (const input of inputs) {
@@ -51,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
     else if (values.out) console.log(`annotated: ${values.out}`);
     return 0;
   } finally {
-    gallery.close();
+    await gallery.close();
     await pipeline.close();
   }
 }

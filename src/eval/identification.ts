@@ -40,15 +40,15 @@ function byPerson(samples: readonly LabelledEmbedding[]): Map<string, LabelledEm
   return new Map([...groups].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-function enroll(people: [string, LabelledEmbedding[]][]): Gallery {
-  const gallery = Gallery.open(':memory:');
-  gallery.addMany(people.map(([person, list]) => ({ label: person, embedding: list[0].embedding, meta: { source: list[0].source } })));
+async function enroll(people: [string, LabelledEmbedding[]][]): Promise<Gallery> {
+  const gallery = await Gallery.open(':memory:');
+  await gallery.addMany(people.map(([person, list]) => ({ label: person, embedding: list[0].embedding, meta: { source: list[0].source } })));
   return gallery;
 }
 
-export function closedSet(samples: readonly LabelledEmbedding[]): ClosedSetResult {
+export async function closedSet(samples: readonly LabelledEmbedding[]): Promise<ClosedSetResult> {
   const people = [...byPerson(samples)].filter(([, list]) => list.length >= 2);
-  const gallery = enroll(people);
+  const gallery = await enroll(people);
   try {
     let queries = 0;
     let rank1 = 0;
@@ -63,7 +63,7 @@ export function closedSet(samples: readonly LabelledEmbedding[]): ClosedSetResul
     }
     return { identities: people.length, queries, rank1: rank1 / queries, rank5: rank5 / queries };
   } finally {
-    gallery.close();
+    await gallery.close();
   }
 }
 
@@ -80,9 +80,15 @@ export function openSetSplit(samples: readonly LabelledEmbedding[]): { enrolled:
 }
 
 /** Best similarity and label of each query, computed once so thresholds can be swept cheaply. */
-export function openSetScores(samples: readonly LabelledEmbedding[]): { enrolled: { similarity: number; correct: boolean }[]; strangers: number[]; identities: number } {
+export interface OpenSetScores {
+  enrolled: { similarity: number; correct: boolean }[];
+  strangers: number[];
+  identities: number;
+}
+
+export async function openSetScores(samples: readonly LabelledEmbedding[]): Promise<OpenSetScores> {
   const split = openSetSplit(samples);
-  const gallery = enroll(split.enrolled);
+  const gallery = await enroll(split.enrolled);
   try {
     const enrolled = split.enrolled.flatMap(([person, list]) =>
       list.slice(1).map((q) => {
@@ -93,11 +99,11 @@ export function openSetScores(samples: readonly LabelledEmbedding[]): { enrolled
     const strangers = split.strangers.map((q) => gallery.match(q.embedding, { k: 1, threshold: -1 })[0].similarity);
     return { enrolled, strangers, identities: split.enrolled.length };
   } finally {
-    gallery.close();
+    await gallery.close();
   }
 }
 
-export function openSetAt(scores: ReturnType<typeof openSetScores>, threshold: number): OpenSetResult {
+export function openSetAt(scores: OpenSetScores, threshold: number): OpenSetResult {
   return {
     threshold,
     enrolledIdentities: scores.identities,
@@ -109,7 +115,7 @@ export function openSetAt(scores: ReturnType<typeof openSetScores>, threshold: n
 }
 
 /** The threshold (on a 0.005 grid) with the best mean of found and rejected rates. */
-export function balancedThreshold(scores: ReturnType<typeof openSetScores>): OpenSetResult {
+export function balancedThreshold(scores: OpenSetScores): OpenSetResult {
   let best = openSetAt(scores, 0);
   for (let t = 0; t <= 1; t += 0.005) {
     const r = openSetAt(scores, Math.round(t * 1000) / 1000);

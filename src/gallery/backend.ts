@@ -9,6 +9,7 @@
  * Values reaching a store are already validated by the Gallery (labels, unit vectors, meta), so
  * stores check only what the database itself can get wrong.
  */
+import type { KernelKind } from './kernel';
 import type { EmbeddingMatrix } from './matrix';
 
 /**
@@ -146,6 +147,32 @@ export interface ApiKeyStore {
 export interface DatabaseMatch {
   label: string;
   similarity: number;
+}
+
+/**
+ * What `Gallery.open` hands a store's opener, validated and with defaults filled in
+ * (src/gallery/options.ts). The PostgreSQL-only keys are undefined for SQLite, which ignores them.
+ */
+export interface StoreOpenOptions {
+  readonly: boolean;
+  /**
+   * The model the caller named, or undefined. A new gallery stores it (else
+   * DEFAULT_EMBEDDING_MODEL); an existing gallery holding another model must refuse to open
+   * with GALLERY_MODEL_MISMATCH (checkModel in src/gallery/model.ts).
+   */
+  model: EmbeddingModelKey | undefined;
+  kernel: KernelKind;
+  search: SearchMode;
+  /** SQLite: how long a write waits for another connection's lock. */
+  busyTimeoutMs: number;
+  /** PostgreSQL: pgvector's hnsw.ef_search for `search: 'database'`. */
+  efSearch?: number;
+  /** PostgreSQL: the local outbox file; false: no outbox (writes fail while offline). */
+  outbox?: string | false;
+  /** Written into sightings that name no node. */
+  node: string;
+  connectTimeoutMs?: number;
+  statementTimeoutMs?: number;
 }
 
 export interface GalleryStore {

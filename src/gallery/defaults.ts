@@ -7,3 +7,14 @@
  * compared with every identity and only the best similarity counts. See docs/accuracy.md.
  */
 export const DEFAULT_MATCH_THRESHOLD = 0.45;
+
+/**
+ * The embedding model a gallery holds when its creator names none: what FacePipeline and
+ * FaceReid produce by default (their `embeddingModel`).
+ */
+export const DEFAULT_EMBEDDING_MODEL = 'face-reidentification-retail-0095/FP16';
+
+/** `<model>/<precision>`: the EmbeddingModelKey of a network at one precision. */
+export function embeddingModelKey(model: string, precision: string): string {
+  return `${model}/${precision}`;
+}

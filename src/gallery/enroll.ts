@@ -13,8 +13,10 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { invalidType, outOfRange } from '../errors';
+import { FaceReidError, invalidType, outOfRange } from '../errors';
+import type { EmbeddingModelKey } from './backend';
 import { toUnitVector } from './embedding';
+import { checkModel, validateModelKey } from './model';
 import type { Gallery, GalleryItem } from './store';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.bmp']);
@@ -36,6 +38,12 @@ export interface EnrollProgress {
 export interface EnrollOptions {
   onProgress?: (progress: EnrollProgress) => void;
   batch?: 'identity' | 'image';
+  /**
+   * The model `embedFile` runs (a pipeline's `embeddingModel`): recorded with every sample, and
+   * refused with GALLERY_MODEL_MISMATCH before anything is embedded when the gallery holds
+   * another model's vectors. Default: the gallery's model.
+   */
+  model?: EmbeddingModelKey;
 }
 
 export interface EnrollResult {
@@ -61,9 +69,23 @@ function kindOf(path: string): 'dir' | 'file' | 'other' {
   }
 }
 
+/** PATH_NOT_FOUND naming the path, instead of a raw ENOENT from the first readdir. */
+export function checkFolder(dir: string): string {
+  const root = resolve(dir);
+  let isDir: boolean;
+  try {
+    isDir = statSync(root).isDirectory();
+  } catch {
+    throw new FaceReidError(`no folder at ${dir}`, 'PATH_NOT_FOUND');
+  }
+  if (!isDir) throw new FaceReidError(`${dir} is a file; enrolment reads a folder of pictures (<label>-<n>.jpg or <label>/<file>)`, 'PATH_NOT_FOUND');
+  return root;
+}
+
 /** The pictures of a folder with their labels, in a stable order (grouped by label, then path). */
 export function scanFolder(dir: string): EnrollEntry[] {
-  const root = resolve(dir);
+  if (typeof dir !== 'string') throw invalidType('a folder path', 'dir', dir);
+  const root = checkFolder(dir);
   const entries: EnrollEntry[] = [];
   for (const name of readdirSync(root)) {
     if (name.startsWith('.')) continue;
@@ -87,6 +109,9 @@ export async function enrollFolder(gallery: Gallery, dir: string, embedFile: Emb
   if (typeof embedFile !== 'function') throw invalidType('a function', 'embedFile', embedFile);
   const batch = options.batch ?? 'identity';
   if (batch !== 'identity' && batch !== 'image') throw outOfRange('"identity" or "image"', 'options.batch', batch);
+  const model = options.model === undefined ? gallery.model : validateModelKey(options.model, 'options.model');
+  // The check addMany makes, up front: not one picture is embedded for nothing.
+  checkModel(gallery.model, model, 'enrolment would add embeddings of', gallery.location);
   const entries = scanFolder(dir);
   const result: EnrollResult = { enrolled: 0, skipped: 0, noFace: [], failed: [] };
   let done = 0;
@@ -96,25 +121,25 @@ export async function enrollFolder(gallery: Gallery, dir: string, embedFile: Emb
   };
 
   let pending: { entry: EnrollEntry; item: GalleryItem }[] = [];
-  const commit = () => {
+  const commit = async () => {
     if (pending.length === 0) return;
     // addMany skips sources another process stored meanwhile: those count as skipped.
-    const stored = gallery.addMany(pending.map((p) => p.item));
-    result.enrolled += stored;
-    result.skipped += pending.length - stored;
+    const added = await gallery.addMany(pending.map((p) => p.item));
+    result.enrolled += added.stored + added.queued;
+    result.skipped += added.duplicates;
     for (const p of pending) report(p.entry, 'enrolled');
     pending = [];
   };
 
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
-    if (gallery.hasSource(entry.path)) {
+    if (await gallery.hasSource(entry.path)) {
       result.skipped++;
       report(entry, 'skipped');
     } else {
       const outcome = await embedOne(embedFile, entry.path);
       if (outcome.kind === 'face') {
-        pending.push({ entry, item: { label: entry.label, embedding: outcome.embedding, meta: { source: entry.path } } });
+        pending.push({ entry, item: { label: entry.label, embedding: outcome.embedding, meta: { source: entry.path }, model } });
       } else if (outcome.kind === 'no-face') {
         result.noFace.push(entry.path);
         report(entry, 'no-face');
@@ -124,7 +149,7 @@ export async function enrollFolder(gallery: Gallery, dir: string, embedFile: Emb
       }
     }
     const lastOfIdentity = i + 1 === entries.length || entries[i + 1].label !== entry.label;
-    if (batch === 'image' || lastOfIdentity) commit();
+    if (batch === 'image' || lastOfIdentity) await commit();
   }
   return result;
 }

@@ -2,12 +2,9 @@
  * All sample embeddings of a gallery as one contiguous float32 matrix in a kernel's memory, with
  * the identity of each row, so one match is a single pass of dot products rather than a query.
  *
- * The matrix follows the database instead of being told about every write: before each query it
- * reads `PRAGMA data_version` (which changes when another connection, in this or another
- * process, commits) and its own dirty flag (set by the owning store after its own commits, which
- * do not change data_version). Sample ids only grow (AUTOINCREMENT), so "nothing was deleted"
- * is exactly "the rows up to the last loaded id are still all there": then only the new rows are
- * appended; otherwise (a removal) the matrix is rebuilt.
+ * The matrix knows nothing about databases: its store drives it (`append` new rows,
+ * `removeIdentity` on a removal, `clear` before a full reload), so the same matrix follows a
+ * SQLite file (data_version) or PostgreSQL (change log and NOTIFY).
  */
 import { FaceReidError } from '../errors';
 import { EMBEDDING_BYTES, EMBEDDING_SIZE } from './embedding';
@@ -15,19 +12,12 @@ import { createDotKernel, DotKernel, KernelKind } from './kernel';
 import { topK } from './topk';
 
 export interface MatrixRow {
+  /** Sample id: unique, never reused by the store. */
   id: number;
   identityId: number;
   label: string;
+  /** 1024 bytes: 256 float32, little-endian, unit length. */
   embedding: Uint8Array;
-}
-
-/** What the matrix needs from the store; kept narrow so the matrix can be tested alone. */
-export interface MatrixSource {
-  dataVersion(): number;
-  /** Number of samples with id <= sampleId. */
-  countUpTo(sampleId: number): number;
-  /** Samples with id > sampleId, in id order. */
-  rowsAfter(sampleId: number): Iterable<MatrixRow>;
 }
 
 export interface Match {
@@ -36,8 +26,12 @@ export interface Match {
 }
 
 export interface MatrixStats {
+  /** Appends into an empty matrix (new or cleared) that added rows: loads of the whole gallery. */
   fullLoads: number;
+  /** Appends of rows to a matrix that already held some. */
   incrementalLoads: number;
+  /** Identities taken out in place by `removeIdentity`. */
+  removals: number;
 }
 
 const PAGE = 65536;
@@ -48,16 +42,17 @@ export class EmbeddingMatrix {
   private readonly kernel: DotKernel;
   private capacity = 0;
   private rows = 0;
-  private lastSampleId = 0;
-  private lastDataVersion = -1;
-  private dirty = true;
+  private highestSampleId = 0;
+  /** Per row: index into `labels`. */
   private rowIdentity = new Int32Array(0);
   private labels: string[] = [];
+  /** Per identity index: the store's identity id. */
+  private identityIds: number[] = [];
   private indexById = new Map<number, number>();
   private best = new Float32Array(0);
-  readonly stats: MatrixStats = { fullLoads: 0, incrementalLoads: 0 };
+  readonly stats: MatrixStats = { fullLoads: 0, incrementalLoads: 0, removals: 0 };
 
-  constructor(private readonly source: MatrixSource, options: { kernel?: KernelKind } = {}) {
+  constructor(options: { kernel?: KernelKind } = {}) {
     this.kernel = createDotKernel(1, options.kernel ?? 'simd');
   }
 
@@ -65,18 +60,16 @@ export class EmbeddingMatrix {
     return this.kernel.kind;
   }
 
-  /** Called by the store after its own commits (they leave data_version unchanged). */
-  markDirty(): void {
-    this.dirty = true;
+  /** The highest sample id ever appended (kept across removals: ids are never reused). 0 after clear. */
+  get lastSampleId(): number {
+    return this.highestSampleId;
   }
 
   get sampleCount(): number {
-    this.sync();
     return this.rows;
   }
 
   get identityCount(): number {
-    this.sync();
     return this.labels.length;
   }
 
@@ -84,20 +77,77 @@ export class EmbeddingMatrix {
     return this.labels[index];
   }
 
-  /** Brings the matrix up to date with the database; cheap (one pragma) when nothing changed. */
-  sync(): void {
-    const version = this.source.dataVersion();
-    if (version === this.lastDataVersion && !this.dirty) return;
-    // Flags first, reads after: a commit landing in between is seen now or on the next call.
-    this.lastDataVersion = version;
-    this.dirty = false;
-    if (this.lastSampleId > 0 && this.source.countUpTo(this.lastSampleId) === this.rows) {
-      if (this.append(this.source.rowsAfter(this.lastSampleId)) > 0) this.stats.incrementalLoads++;
-    } else {
-      this.reset();
-      this.append(this.source.rowsAfter(0));
-      this.stats.fullLoads++;
+  /** Forgets every row (the store reloads after it). */
+  clear(): void {
+    this.rows = 0;
+    this.highestSampleId = 0;
+    this.labels = [];
+    this.identityIds = [];
+    this.indexById = new Map();
+  }
+
+  /** Appends rows (the store hands them in id order); returns how many. */
+  append(rows: Iterable<MatrixRow>): number {
+    const wasEmpty = this.rows === 0 && this.highestSampleId === 0;
+    let added = 0;
+    let bytes = new Uint8Array(this.kernel.memory.buffer);
+    for (const row of rows) {
+      if (row.embedding.byteLength !== EMBEDDING_BYTES) {
+        throw new FaceReidError(`sample ${row.id} has a ${row.embedding.byteLength}-byte embedding, expected ${EMBEDDING_BYTES}`, 'GALLERY_CORRUPT');
+      }
+      if (this.rows === this.capacity) {
+        this.grow(this.rows + 1);
+        bytes = new Uint8Array(this.kernel.memory.buffer); // growth detached the old view
+      }
+      let index = this.indexById.get(row.identityId);
+      if (index === undefined) {
+        index = this.labels.length;
+        this.labels.push(row.label);
+        this.identityIds.push(row.identityId);
+        this.indexById.set(row.identityId, index);
+      }
+      bytes.set(row.embedding, ROWS_OFFSET + this.rows * EMBEDDING_BYTES);
+      this.rowIdentity[this.rows] = index;
+      this.rows++;
+      if (row.id > this.highestSampleId) this.highestSampleId = row.id;
+      added++;
     }
+    if (this.best.length < this.labels.length) this.best = new Float32Array(Math.max(this.labels.length, this.best.length * 2));
+    if (added > 0) {
+      if (wasEmpty) this.stats.fullLoads++;
+      else this.stats.incrementalLoads++;
+    }
+    return added;
+  }
+
+  /**
+   * Takes every row of one identity out, compacting the rest in place (one pass over the rows
+   * and identities, no reload from the store). Returns the number of rows removed.
+   */
+  removeIdentity(identityId: number): number {
+    const gone = this.indexById.get(identityId);
+    if (gone === undefined) return 0;
+    const bytes = new Uint8Array(this.kernel.memory.buffer);
+    const rowIdentity = this.rowIdentity;
+    let kept = 0;
+    for (let r = 0; r < this.rows; r++) {
+      const index = rowIdentity[r];
+      if (index === gone) continue;
+      if (kept !== r) {
+        const from = ROWS_OFFSET + r * EMBEDDING_BYTES;
+        bytes.copyWithin(ROWS_OFFSET + kept * EMBEDDING_BYTES, from, from + EMBEDDING_BYTES);
+      }
+      // Identities after the removed one move down one place.
+      rowIdentity[kept++] = index > gone ? index - 1 : index;
+    }
+    const removed = this.rows - kept;
+    this.rows = kept;
+    this.labels.splice(gone, 1);
+    this.identityIds.splice(gone, 1);
+    this.indexById.delete(identityId);
+    for (let i = gone; i < this.identityIds.length; i++) this.indexById.set(this.identityIds[i], i);
+    this.stats.removals++;
+    return removed;
   }
 
   /**
@@ -105,7 +155,6 @@ export class EmbeddingMatrix {
    * The returned array is reused by the next call: copy it to keep it.
    */
   identityScores(unitQuery: Float32Array): Float32Array {
-    this.sync();
     const memory = this.kernel.memory;
     new Float32Array(memory.buffer, QUERY_OFFSET, EMBEDDING_SIZE).set(unitQuery);
     const scoresOffset = this.scoresOffset();
@@ -128,40 +177,6 @@ export class EmbeddingMatrix {
     const count = Math.min(k, scores.length); // also bounds topK's buffer for huge k
     if (count === 0) return [];
     return topK(scores, scores.length, count, threshold).map(({ index, score }) => ({ label: this.labels[index], similarity: score }));
-  }
-
-  private reset(): void {
-    this.rows = 0;
-    this.lastSampleId = 0;
-    this.labels = [];
-    this.indexById = new Map();
-  }
-
-  private append(rows: Iterable<MatrixRow>): number {
-    let added = 0;
-    let bytes = new Uint8Array(this.kernel.memory.buffer);
-    for (const row of rows) {
-      if (row.embedding.byteLength !== EMBEDDING_BYTES) {
-        throw new FaceReidError(`sample ${row.id} has a ${row.embedding.byteLength}-byte embedding, expected ${EMBEDDING_BYTES}`, 'GALLERY_CORRUPT');
-      }
-      if (this.rows === this.capacity) {
-        this.grow(this.rows + 1);
-        bytes = new Uint8Array(this.kernel.memory.buffer); // growth detached the old view
-      }
-      let index = this.indexById.get(row.identityId);
-      if (index === undefined) {
-        index = this.labels.length;
-        this.labels.push(row.label);
-        this.indexById.set(row.identityId, index);
-      }
-      bytes.set(row.embedding, ROWS_OFFSET + this.rows * EMBEDDING_BYTES);
-      this.rowIdentity[this.rows] = index;
-      this.rows++;
-      this.lastSampleId = row.id;
-      added++;
-    }
-    if (this.best.length < this.labels.length) this.best = new Float32Array(Math.max(this.labels.length, this.best.length * 2));
-    return added;
   }
 
   private scoresOffset(): number {

@@ -1,23 +1,42 @@
 /**
- * The gallery: identities and their sample embeddings in one SQLite file (better-sqlite3), plus
- * matching against an in-memory matrix of all samples.
+ * The public gallery: identities and their sample embeddings in a store (a SQLite file, or
+ * PostgreSQL with pgvector), matched against an in-memory matrix that the store keeps in step
+ * with its database.
  *
- * Durability and sharing: WAL journal, so readers never block the writer and a killed process
- * leaves at worst an uncommitted tail that SQLite discards on the next open; synchronous=NORMAL,
- * which in WAL mode is safe against process crashes (only an OS crash or power loss can drop the
- * last commits); busy_timeout, so two processes writing the same file wait for each other
- * instead of failing. Every write is one IMMEDIATE transaction: taking the write lock up front
- * avoids the deadlock of two readers both upgrading to writers, which busy_timeout cannot resolve.
+ * Identification never waits for the network: `match`/`matchFrame` are synchronous on the local
+ * matrix. Everything that touches the database (writes, listings, sightings, database search)
+ * is async, the same on both backends. Arguments are validated here, once, so stores only check
+ * what their database can get wrong.
  */
-import Database from 'better-sqlite3';
 import { FaceReidError, invalidType, outOfRange } from '../errors';
-import { matchFrame as assignFrame, FrameMatch, UNKNOWN } from './assignment';
+import type {
+  AddResult,
+  ApiKeyStore,
+  EmbeddingModelKey,
+  GalleryBackend,
+  GalleryStatus,
+  GalleryStore,
+  IdentityInfo,
+  RemoveResult,
+  SampleWrite,
+  SearchMode,
+  Sighting,
+  StoredSample,
+} from './backend';
+import { checkedKeys } from './api-keys';
+import { assignFrame, matchFrame as assignLocalFrame, FrameMatch, UNKNOWN } from './assignment';
 import { DEFAULT_MATCH_THRESHOLD } from './defaults';
-import { decodeEmbedding, EmbeddingInput, encodeEmbedding, toUnitVector } from './embedding';
-import { EmbeddingMatrix, Match, MatrixRow, MatrixStats } from './matrix';
-import { KernelKind } from './kernel';
-import { retryWhileBusy } from './busy';
-import { migrate } from './schema';
+import { EmbeddingInput, toUnitVector } from './embedding';
+import type { KernelKind } from './kernel';
+import type { Match, MatrixStats } from './matrix';
+import { checkModel, validateModelKey } from './model';
+import { openStore } from './open-store';
+import { GalleryOptions, resolveOptions } from './options';
+import { pruneCutoff, SightingInput, validateSighting, validateSightingQuery } from './sightings';
+import type { SightingQuery } from './backend';
+
+export type { GalleryOptions } from './options';
+export type { IdentityInfo, StoredSample, AddResult, RemoveResult } from './backend';
 
 export interface SampleMeta {
   /** Where the sample came from (a file path, a frame id): the idempotency key per identity. */
@@ -30,40 +49,32 @@ export interface GalleryItem {
   label: string;
   embedding: EmbeddingInput;
   meta?: SampleMeta;
-}
-
-export interface IdentityInfo {
-  label: string;
-  samples: number;
-  meta: Record<string, unknown>;
-  /** ISO 8601, UTC. */
-  created: string;
-}
-
-export interface StoredSample {
-  source: string | null;
-  embedding: Float32Array;
-  created: string;
-}
-
-export interface GalleryOptions {
-  readonly?: boolean;
-  /** How long a write waits for another connection's write lock. Default 10 s. */
-  busyTimeoutMs?: number;
-  /** 'js' forces the JavaScript matching loop instead of WebAssembly SIMD (for comparison). */
-  kernel?: KernelKind;
+  /** The model that made the embedding; refused unless it is the gallery's model. */
+  model?: EmbeddingModelKey;
 }
 
 export interface MatchOptions {
+  /** How many identities, best first. Default 1. */
   k?: number;
+  /** Lowest similarity reported; below it the answer is Unknown ([]). Default DEFAULT_MATCH_THRESHOLD. */
   threshold?: number;
+  /** The model of the query; refused unless it is the gallery's model. */
+  model?: EmbeddingModelKey;
 }
 
-interface ValidItem {
-  label: string;
-  blob: Buffer;
-  source: string | null;
-  identityMeta: string | null;
+export type FrameMatchOptions = Pick<MatchOptions, 'threshold' | 'model'>;
+
+/** Outcome of one `add`: `queued` means durable in the local outbox, not yet in the database. */
+export type AddOutcome = 'stored' | 'duplicate' | 'queued';
+
+/** The sightings log: an append-only record of recognitions, with retention. */
+export interface GallerySightings {
+  /** Appends one sighting or several (one transaction). */
+  record(sightings: SightingInput | readonly SightingInput[]): Promise<void>;
+  /** By label, source and time range (`from` inclusive, `to` exclusive), newest first. */
+  query(query?: SightingQuery): Promise<Sighting[]>;
+  /** Deletes sightings older than the given number of days; returns how many. */
+  prune(options: { olderThanDays: number }): Promise<number>;
 }
 
 function validateLabel(label: unknown, name: string): string {
@@ -73,258 +84,258 @@ function validateLabel(label: unknown, name: string): string {
   return label;
 }
 
-function validateItem(label: unknown, embedding: unknown, meta: unknown, name: string): ValidItem {
-  const validLabel = validateLabel(label, `${name}.label`);
-  const unit = toUnitVector(embedding, `${name}.embedding`);
-  if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta))) {
-    throw invalidType('an object', `${name}.meta`, meta);
-  }
+function validateMeta(meta: unknown, name: string): { source: string | null; identityMeta: Record<string, unknown> | null } {
+  if (meta !== undefined && (meta === null || typeof meta !== 'object' || Array.isArray(meta))) throw invalidType('an object', name, meta);
   const { source, ...rest } = (meta ?? {}) as SampleMeta;
-  if (source !== undefined && (typeof source !== 'string' || source === '')) throw invalidType('a non-empty string', `${name}.meta.source`, source);
-  let identityMeta: string | null = null;
-  if (Object.keys(rest).length > 0) {
-    try {
-      identityMeta = JSON.stringify(rest);
-    } catch {
-      throw invalidType('JSON-serialisable values', `${name}.meta`, meta);
-    }
+  if (source !== undefined && (typeof source !== 'string' || source === '')) throw invalidType('a non-empty string', `${name}.source`, source);
+  if (Object.keys(rest).length === 0) return { source: source ?? null, identityMeta: null };
+  let identityMeta: Record<string, unknown>;
+  try {
+    // A JSON round trip: what the store keeps is exactly what comes back from list().
+    identityMeta = JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+  } catch {
+    throw invalidType('JSON-serialisable values', name, meta);
   }
-  return { label: validLabel, blob: encodeEmbedding(unit), source: source ?? null, identityMeta };
+  return { source: source ?? null, identityMeta };
 }
 
-/** SQLite errors become FaceReidErrors with a stable code; everything else passes through. */
-function translate(err: unknown, what: string): unknown {
-  const code = (err as { code?: unknown }).code;
-  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return err;
-  const message = `gallery ${what} failed: ${(err as Error).message}`;
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return new FaceReidError(message, 'GALLERY_BUSY');
-  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return new FaceReidError(message, 'GALLERY_CORRUPT');
-  return new FaceReidError(message, 'GALLERY_ERROR');
+function matchOptions(options: unknown): { k: number; threshold: number; model: EmbeddingModelKey | undefined } {
+  if (options === null || typeof options !== 'object') throw invalidType('an object', 'options', options);
+  const o = options as MatchOptions;
+  const k = o.k ?? 1;
+  if (typeof k !== 'number') throw invalidType('a number', 'options.k', k);
+  if (!Number.isInteger(k) || k < 1) throw outOfRange('a positive integer', 'options.k', k);
+  const threshold = o.threshold ?? DEFAULT_MATCH_THRESHOLD;
+  if (typeof threshold !== 'number') throw invalidType('a number', 'options.threshold', threshold);
+  if (!(threshold >= -1 && threshold <= 1)) throw outOfRange('a number between -1 and 1', 'options.threshold', threshold);
+  const model = o.model === undefined ? undefined : validateModelKey(o.model, 'options.model');
+  return { k, threshold, model };
+}
+
+function queriesOf(embeddings: unknown): Float32Array[] {
+  if (!Array.isArray(embeddings)) throw invalidType('an array of embeddings', 'embeddings', embeddings);
+  return embeddings.map((e, i) => toUnitVector(e, `embeddings[${i}]`));
 }
 
 export class Gallery {
-  private readonly db: Database.Database;
-  private readonly matrix: EmbeddingMatrix;
-  private readonly statements;
-  private readonly insertMany: Database.Transaction<(items: ValidItem[]) => number>;
-  private readonly removeLabel: Database.Transaction<(label: string) => boolean>;
-  readonly path: string;
-  readonly readonly: boolean;
-
-  static open(path: string, options: GalleryOptions = {}): Gallery {
-    if (typeof path !== 'string' || path === '') throw invalidType('a file path or ":memory:"', 'path', path);
-    if (options === null || typeof options !== 'object') throw invalidType('an object', 'options', options);
-    const busy = options.busyTimeoutMs ?? 10_000;
-    if (!Number.isInteger(busy) || busy < 0) throw outOfRange('a non-negative integer', 'options.busyTimeoutMs', busy);
-    return new Gallery(path, options.readonly === true, busy, options.kernel);
-  }
-
-  private constructor(path: string, readonly: boolean, busyTimeoutMs: number, kernel: KernelKind | undefined) {
-    this.path = path;
-    this.readonly = readonly;
-    let db: Database.Database;
-    try {
-      db = new Database(path, { readonly, fileMustExist: readonly });
-    } catch (err) {
-      throw translate(err, `open of ${path}`);
-    }
-    try {
-      // busy_timeout first: the pragmas and migration below may already contend with another process.
-      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-      if (!readonly) {
-        // The journal mode is stored in the file: only its creator normally converts it.
-        retryWhileBusy(() => {
-          if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
-        }, busyTimeoutMs);
-        db.pragma('synchronous = NORMAL');
-      }
-      db.pragma('foreign_keys = ON');
-      retryWhileBusy(() => migrate(db, readonly), busyTimeoutMs);
-    } catch (err) {
-      db.close();
-      throw translate(err, `open of ${path}`);
-    }
-    this.db = db;
-    this.statements = {
-      dataVersion: db.prepare('PRAGMA data_version').pluck(),
-      insertIdentity: db.prepare('INSERT INTO identities (label) VALUES (?) ON CONFLICT (label) DO NOTHING'),
-      identityId: db.prepare('SELECT id FROM identities WHERE label = ?').pluck(),
-      patchMeta: db.prepare('UPDATE identities SET meta = json_patch(meta, ?) WHERE id = ?'),
-      insertSample: db.prepare('INSERT INTO samples (identity_id, embedding, source) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
-      deleteSamples: db.prepare('DELETE FROM samples WHERE identity_id = (SELECT id FROM identities WHERE label = ?)'),
-      deleteIdentity: db.prepare('DELETE FROM identities WHERE label = ?'),
-      hasSource: db.prepare('SELECT 1 FROM samples WHERE source = ? LIMIT 1').pluck(),
-      hasLabel: db.prepare('SELECT 1 FROM identities WHERE label = ?').pluck(),
-      countIdentities: db.prepare('SELECT count(*) FROM identities').pluck(),
-      countSamples: db.prepare('SELECT count(*) FROM samples').pluck(),
-      countUpTo: db.prepare('SELECT count(*) FROM samples WHERE id <= ?').pluck(),
-      rowsAfter: db
-        .prepare('SELECT s.id, s.identity_id, i.label, s.embedding FROM samples s JOIN identities i ON i.id = s.identity_id WHERE s.id > ? ORDER BY s.id')
-        .raw(),
-      list: db.prepare(
-        'SELECT i.label, count(s.id) AS samples, i.meta, i.created FROM identities i LEFT JOIN samples s ON s.identity_id = i.id GROUP BY i.id ORDER BY i.label',
-      ),
-      samplesOf: db.prepare(
-        'SELECT s.source, s.embedding, s.created FROM samples s JOIN identities i ON i.id = s.identity_id WHERE i.label = ? ORDER BY s.id',
-      ),
-    };
-    const st = this.statements;
-    this.insertMany = db.transaction((items: ValidItem[]) => {
-      let inserted = 0;
-      for (const item of items) {
-        st.insertIdentity.run(item.label);
-        const id = st.identityId.get(item.label) as number;
-        if (item.identityMeta) st.patchMeta.run(item.identityMeta, id);
-        inserted += st.insertSample.run(id, item.blob, item.source).changes;
-      }
-      return inserted;
-    });
-    this.removeLabel = db.transaction((label: string) => {
-      st.deleteSamples.run(label);
-      return st.deleteIdentity.run(label).changes > 0;
-    });
-    this.matrix = new EmbeddingMatrix(
-      {
-        dataVersion: () => st.dataVersion.get() as number,
-        countUpTo: (id) => st.countUpTo.get(id) as number,
-        rowsAfter: (id) => mapRows(st.rowsAfter.iterate(id) as IterableIterator<[number, number, string, Buffer]>),
-      },
-      { kernel },
-    );
-  }
+  readonly #store: GalleryStore;
+  readonly #search: SearchMode;
+  readonly #node: string;
+  #closed = false;
+  /** The sightings log of this gallery (stored in the same database). */
+  readonly sightings: GallerySightings;
+  /** The service's API key records (stored in the same database; hashes only). */
+  readonly keys: ApiKeyStore;
 
   /**
-   * Stores one sample for `label` (creating the identity). Returns false when this identity
-   * already has a sample with the same `meta.source` (nothing is written then).
+   * Opens (creating when writable and absent) the gallery at `location`: a file path or
+   * `:memory:` (SQLite), or a `postgres://` / `postgresql://` URL (PostgreSQL with pgvector).
    */
-  add(label: string, embedding: EmbeddingInput, meta?: SampleMeta): boolean {
-    return this.addMany([{ label, embedding, meta }]) === 1;
+  static async open(location: string, options: GalleryOptions = {}): Promise<Gallery> {
+    if (typeof location !== 'string' || location === '') throw invalidType('a file path, ":memory:" or a postgres:// URL', 'location', location);
+    const resolved = resolveOptions(options);
+    const store = await openStore(location, resolved);
+    return new Gallery(store, resolved.search, resolved.node);
   }
 
-  /** All items in one transaction: all are stored or none. Returns how many were new. */
-  addMany(items: readonly GalleryItem[]): number {
-    if (!Array.isArray(items)) throw invalidType('an array', 'items', items);
-    // Validate everything before writing anything.
-    const valid = items.map((item, i) => {
-      if (item === null || typeof item !== 'object') throw invalidType('an object', `items[${i}]`, item);
-      return validateItem(item.label, item.embedding, item.meta, `items[${i}]`);
-    });
-    if (valid.length === 0) return 0;
-    return this.write('add', () => this.insertMany.immediate(valid));
+  private constructor(store: GalleryStore, search: SearchMode, node: string) {
+    this.#store = store;
+    this.#search = search;
+    this.#node = node;
+    this.keys = checkedKeys(() => this.#live().keys);
+    this.sightings = {
+      record: async (sightings) => {
+        const list = Array.isArray(sightings) ? sightings : [sightings];
+        const now = new Date();
+        const valid = list.map((s, i) => validateSighting(s, Array.isArray(sightings) ? `sightings[${i}]` : 'sighting', this.#node, now));
+        await this.#live().recordSightings(valid);
+      },
+      query: async (query = {}) => {
+        const valid = validateSightingQuery(query);
+        return this.#live().querySightings(valid);
+      },
+      prune: async (options) => {
+        const before = pruneCutoff(options, new Date());
+        return this.#live().pruneSightings(before);
+      },
+    };
   }
 
-  /** Removes an identity and all its samples. Returns false when there was no such label. */
-  remove(label: string): boolean {
-    const valid = validateLabel(label, 'label');
-    return this.write('remove', () => this.removeLabel.immediate(valid));
+  /** 'sqlite' or 'postgres'. */
+  get backend(): GalleryBackend {
+    return this.#store.backend;
   }
 
-  list(): IdentityInfo[] {
-    const rows = this.read('list', () => this.statements.list.all()) as { label: string; samples: number; meta: string; created: string }[];
-    return rows.map((r) => ({ label: r.label, samples: r.samples, meta: JSON.parse(r.meta) as Record<string, unknown>, created: r.created }));
+  /** Where the gallery is, safe to print (a URL without its password). */
+  get location(): string {
+    return this.#store.location;
   }
 
-  /** The stored (unit-length) samples of one identity, oldest first. */
-  samples(label: string): StoredSample[] {
-    const valid = validateLabel(label, 'label');
-    const rows = this.read('samples', () => this.statements.samplesOf.all(valid)) as { source: string | null; embedding: Buffer; created: string }[];
-    return rows.map((r) => ({ source: r.source, embedding: decodeEmbedding(r.embedding), created: r.created }));
+  /** The embedding model (`<model>/<precision>`) of every vector in this gallery. */
+  get model(): EmbeddingModelKey {
+    return this.#store.model;
   }
 
-  /** Whether any identity has a sample from `source`. */
-  hasSource(source: string): boolean {
-    if (typeof source !== 'string') throw invalidType('a string', 'source', source);
-    return this.read('lookup', () => this.statements.hasSource.get(source)) !== undefined;
+  /** Connection state, outbox depth and the change sequence the local matrix reflects. */
+  get status(): GalleryStatus {
+    return this.#live().status();
   }
 
-  hasLabel(label: string): boolean {
-    if (typeof label !== 'string') throw invalidType('a string', 'label', label);
-    return this.read('lookup', () => this.statements.hasLabel.get(label)) !== undefined;
-  }
-
-  /** Number of identities. */
-  get count(): number {
-    return this.read('count', () => this.statements.countIdentities.get()) as number;
-  }
-
-  get sampleCount(): number {
-    return this.read('count', () => this.statements.countSamples.get()) as number;
-  }
-
-  /** How often the match matrix was rebuilt or extended from the file (diagnostics and tests). */
+  /** How often the match matrix was loaded whole, extended, or had an identity taken out. */
   get matrixStats(): Readonly<MatrixStats> {
-    return { ...this.matrix.stats };
+    return { ...this.#store.matrix.stats };
   }
 
   /** Which matching loop is in use: 'simd' (WebAssembly) or 'js'. */
   get kernel(): KernelKind {
-    return this.matrix.kernelKind;
+    return this.#store.matrix.kernelKind;
+  }
+
+  get isOpen(): boolean {
+    return !this.#closed;
+  }
+
+  /** Resolves when the local matrix reflects every change committed before the call. */
+  async synced(): Promise<void> {
+    await this.#live().synced();
+  }
+
+  /**
+   * Stores one sample for `label` (creating the identity): 'duplicate' when this identity
+   * already has a sample with the same `meta.source` (nothing is written then).
+   */
+  async add(label: string, embedding: EmbeddingInput, meta?: SampleMeta, options: { model?: EmbeddingModelKey } = {}): Promise<AddOutcome> {
+    if (options === null || typeof options !== 'object') throw invalidType('an object', 'options', options);
+    const result = await this.addMany([{ label, embedding, meta, model: options.model }]);
+    return result.stored ? 'stored' : result.queued ? 'queued' : 'duplicate';
+  }
+
+  /** Stores all items in one transaction (all or none); counts what was stored and skipped. */
+  async addMany(items: readonly GalleryItem[]): Promise<AddResult> {
+    if (!Array.isArray(items)) throw invalidType('an array of { label, embedding, meta?, model? }', 'items', items);
+    const store = this.#live();
+    const samples: SampleWrite[] = items.map((item: unknown, i): SampleWrite => {
+      const name = `items[${i}]`;
+      if (item === null || typeof item !== 'object') throw invalidType('{ label, embedding, meta?, model? }', name, item);
+      const it = item as GalleryItem;
+      const label = validateLabel(it.label, `${name}.label`);
+      const embedding = toUnitVector(it.embedding, `${name}.embedding`);
+      const { source, identityMeta } = validateMeta(it.meta, `${name}.meta`);
+      if (it.model !== undefined) checkModel(store.model, validateModelKey(it.model, `${name}.model`), `${name} is from`, store.location);
+      return { label, embedding, source, identityMeta, model: store.model };
+    });
+    if (samples.length === 0) return { stored: 0, duplicates: 0, queued: 0 };
+    return store.add(samples);
+  }
+
+  /**
+   * Forgets an identity: deletes it, every sample of it and every sighting under its label, in
+   * one transaction ('absent' when there was nothing under that label).
+   */
+  async remove(label: string): Promise<RemoveResult> {
+    const valid = validateLabel(label, 'label');
+    return this.#live().remove(valid);
+  }
+
+  /** Every identity with its sample count, meta and creation time, by label. */
+  async list(): Promise<IdentityInfo[]> {
+    return this.#live().list();
+  }
+
+  /** The stored (unit-length) samples of one identity, oldest first. */
+  async samples(label: string): Promise<StoredSample[]> {
+    const valid = validateLabel(label, 'label');
+    return this.#live().samples(valid);
+  }
+
+  /** Whether any identity has a sample from `source`. */
+  async hasSource(source: string): Promise<boolean> {
+    if (typeof source !== 'string') throw invalidType('a string', 'source', source);
+    return this.#live().hasSource(source);
+  }
+
+  async hasLabel(label: string): Promise<boolean> {
+    if (typeof label !== 'string') throw invalidType('a string', 'label', label);
+    return this.#live().hasLabel(label);
+  }
+
+  /** Number of identities. */
+  async count(): Promise<number> {
+    return (await this.#live().counts()).identities;
+  }
+
+  /** Number of samples over all identities. */
+  async sampleCount(): Promise<number> {
+    return (await this.#live().counts()).samples;
   }
 
   /**
    * The k identities most similar to `embedding` (each by its best sample) with similarity at or
-   * above `threshold`, best first; [] means Unknown.
+   * above `threshold`, best first; [] means Unknown. Synchronous, on the local matrix.
    */
   match(embedding: EmbeddingInput, options: MatchOptions = {}): Match[] {
-    const { k, threshold } = matchOptions(options);
+    const store = this.#local('match');
+    const { k, threshold, model } = matchOptions(options);
+    checkModel(store.model, model, 'the query is from', store.location);
     const query = toUnitVector(embedding, 'embedding');
-    return this.read('match', () => this.matrix.match(query, k, threshold));
+    store.refresh();
+    return store.matrix.match(query, k, threshold);
   }
 
-  /** One label (or 'Unknown') per face of one frame, never the same identity twice. */
-  matchFrame(embeddings: readonly EmbeddingInput[], options: Pick<MatchOptions, 'threshold'> = {}): FrameMatch[] {
-    if (!Array.isArray(embeddings)) throw invalidType('an array of embeddings', 'embeddings', embeddings);
-    const { threshold } = matchOptions(options);
-    const queries = embeddings.map((e, i) => toUnitVector(e, `embeddings[${i}]`));
-    return this.read('match', () => assignFrame(this.matrix, queries, threshold));
+  /** One label (or 'Unknown') per face of one frame, never the same identity twice. Synchronous. */
+  matchFrame(embeddings: readonly EmbeddingInput[], options: FrameMatchOptions = {}): FrameMatch[] {
+    const store = this.#local('matchFrame');
+    const { threshold, model } = matchOptions(options);
+    checkModel(store.model, model, 'the queries are from', store.location);
+    const queries = queriesOf(embeddings);
+    store.refresh();
+    return assignLocalFrame(store.matrix, queries, threshold);
   }
 
-  close(): void {
-    if (this.db.open) this.db.close();
+  /** `match` in either search mode: the local matrix, or the database's index (`search: 'database'`). */
+  async search(embedding: EmbeddingInput, options: MatchOptions = {}): Promise<Match[]> {
+    const store = this.#live();
+    if (this.#search === 'local') return this.match(embedding, options);
+    const { k, threshold, model } = matchOptions(options);
+    checkModel(store.model, model, 'the query is from', store.location);
+    const [matches] = await this.#searchDatabase(store, [toUnitVector(embedding, 'embedding')], k, threshold);
+    return matches;
   }
 
-  get isOpen(): boolean {
-    return this.db.open;
+  /** `matchFrame` in either search mode, with the same one-to-one assignment. */
+  async searchFrame(embeddings: readonly EmbeddingInput[], options: FrameMatchOptions = {}): Promise<FrameMatch[]> {
+    const store = this.#live();
+    if (this.#search === 'local') return this.matchFrame(embeddings, options);
+    const { threshold, model } = matchOptions(options);
+    checkModel(store.model, model, 'the queries are from', store.location);
+    const queries = queriesOf(embeddings);
+    if (queries.length === 0) return [];
+    // Each face's F best whatever their similarity (what assignFrame needs); the threshold comes after.
+    return assignFrame(await this.#searchDatabase(store, queries, queries.length, -1), threshold);
   }
 
-  private live(): Database.Database {
-    if (!this.db.open) throw new FaceReidError('the gallery is closed', 'CLOSED');
-    return this.db;
+  /** Ends every connection, timer and child process the store started. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#store.close();
   }
 
-  private read<T>(what: string, fn: () => T): T {
-    this.live();
-    try {
-      return fn();
-    } catch (err) {
-      throw translate(err, what);
+  #live(): GalleryStore {
+    if (this.#closed) throw new FaceReidError('the gallery is closed', 'CLOSED');
+    return this.#store;
+  }
+
+  #local(what: string): GalleryStore {
+    const store = this.#live();
+    if (this.#search === 'database') {
+      throw new FaceReidError(`${what} answers from the local matrix, which a gallery opened with search: 'database' does not keep; use the async search/searchFrame`, 'GALLERY_SEARCH_MODE');
     }
+    return store;
   }
 
-  private write<T>(what: string, fn: () => T): T {
-    if (this.live().readonly) throw new FaceReidError(`cannot ${what}: the gallery was opened read-only`, 'GALLERY_ERROR');
-    try {
-      return fn();
-    } catch (err) {
-      throw translate(err, what);
-    } finally {
-      // Own commits leave data_version unchanged, so the matrix is told directly.
-      this.matrix.markDirty();
-    }
+  async #searchDatabase(store: GalleryStore, queries: Float32Array[], k: number, threshold: number): Promise<Match[][]> {
+    if (!store.searchDatabase) throw new FaceReidError(`the ${store.backend} store has no database search`, 'GALLERY_SEARCH_MODE');
+    return store.searchDatabase(queries, k, threshold);
   }
-}
-
-function* mapRows(rows: IterableIterator<[number, number, string, Buffer]>): Generator<MatrixRow> {
-  for (const [id, identityId, label, embedding] of rows) yield { id, identityId, label, embedding };
-}
-
-function matchOptions(options: MatchOptions): { k: number; threshold: number } {
-  if (options === null || typeof options !== 'object') throw invalidType('an object', 'options', options);
-  const k = options.k ?? 1;
-  if (typeof k !== 'number') throw invalidType('a number', 'options.k', k);
-  if (!Number.isInteger(k) || k < 1) throw outOfRange('a positive integer', 'options.k', k);
-  const threshold = options.threshold ?? DEFAULT_MATCH_THRESHOLD;
-  if (typeof threshold !== 'number') throw invalidType('a number', 'options.threshold', threshold);
-  if (!(threshold >= -1 && threshold <= 1)) throw outOfRange('a number between -1 and 1', 'options.threshold', threshold);
-  return { k, threshold };
 }

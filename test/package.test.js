@@ -317,6 +317,37 @@ main().catch((err: unknown) => { console.error(err); process.exitCode = 1; });
       assert.strictEqual(out.same, true);
     });
 
+    it('the runtime package alone runs a model on CPU, AUTO, HETERO, MULTI and BATCH; every OpenVINO library mapped comes from it', function () {
+      const { app, env } = installed;
+      const xml = join(modelsDir(), 'face-reidentification-retail-0095', 'FP16', 'face-reidentification-retail-0095.xml');
+      writeFileSync(
+        join(app, 'devices.js'),
+        `const { openvino } = require('ov-face-reid');
+(async () => {
+  const devices = {};
+  for (const device of ['CPU', 'AUTO:CPU', 'HETERO:CPU', 'MULTI:CPU', 'BATCH:CPU']) {
+    const model = await openvino.compileModelAsync({ xml: ${JSON.stringify(xml)}, device });
+    const request = model.createInferRequest();
+    request.inputBuffer(0).fill(0.5);
+    const out = Object.values(await request.infer())[0];
+    devices[device] = out.length;
+    model.close();
+  }
+  const maps = require('node:fs').readFileSync('/proc/self/maps', 'utf8').split('\\n').map((l) => l.split(/\\s+/)[5]).filter((p) => p && /openvino|tbb|hwloc/.test(p));
+  console.log(JSON.stringify({ devices, libraries: [...new Set(maps)] }));
+})().catch((err) => { console.error(err); process.exitCode = 1; });
+`,
+      );
+      const out = JSON.parse(ok(run(process.execPath, ['devices.js'], { cwd: app, env }), 'devices.js').stdout);
+      assert.deepStrictEqual(out.devices, { CPU: 256, 'AUTO:CPU': 256, 'HETERO:CPU': 256, 'MULTI:CPU': 256, 'BATCH:CPU': 256 });
+      const folder = realpathSync(join(app, 'node_modules', '@ov-face-reid', 'openvino-linux-x64', 'lib'));
+      const outside = out.libraries.filter((p) => !p.startsWith(`${folder}/`) && !/ov-face-reid\.napi/.test(p));
+      assert.deepStrictEqual(outside, [], 'OpenVINO libraries loaded from outside the runtime package');
+      for (const lib of ['libopenvino_c.so.2641', 'libopenvino.so.2641', 'libopenvino_ir_frontend.so.2641', 'libopenvino_intel_cpu_plugin.so', 'libtbb.so.12']) {
+        assert.ok(out.libraries.includes(join(folder, lib)), `${lib} not loaded from the package: ${out.libraries.join(', ')}`);
+      }
+    });
+
     it('a type error against the shipped .d.ts is caught (the check above is not vacuous)', function () {
       const { app, env } = installed;
       writeFileSync(join(app, 'bad.ts'), `import { FaceReid } from 'ov-face-reid';\nFaceReid.create({ engine: 'tensorflow' });\n`);

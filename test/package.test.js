@@ -50,7 +50,7 @@ const packJson = (stdout) => JSON.parse(stdout.slice(stdout.search(/^\[$/m)))[0]
 
 /**
  * A bin folder with node, npm and npx only. npm and npx are JS files with a `#!/usr/bin/env node`
- * line (absolute env, node from PATH), and npm spawns scripts with /bin/sh by absolute path.
+ * line (absolute env, node from PATH); npm's script shell is given as /bin/sh (see installApp).
  */
 function bareBin(dir, node) {
   mkdirSync(dir, { recursive: true });
@@ -164,7 +164,9 @@ describe('npm packages: clean checkout -> npm pack -> offline install without co
     const app = join(work, name);
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'edge-service', version: '1.0.0', private: true }));
-    const env = { ...baseEnv(), PATH: bareBin(join(work, `bin-${name}`), lines[line]) };
+    // npm spawns scripts and `npm exec`/npx commands through a shell looked up on PATH; naming
+    // the system's /bin/sh by its absolute path keeps PATH to node, npm and npx.
+    const env = { ...baseEnv(), PATH: bareBin(join(work, `bin-${name}`), lines[line]), npm_config_script_shell: '/bin/sh' };
     for (const tool of ['sh', 'bash', 'g++', 'cc', 'gcc', 'cmake', 'make', 'python3', 'python']) {
       assert.notStrictEqual(run('/bin/sh', ['-c', `command -v ${tool}`], { env }).status, 0, `${tool} must not be on the bare PATH`);
     }

@@ -237,7 +237,11 @@ function loadBetterSqlite(): BetterSqliteConstructor | string {
     new Database(':memory:').close();
     return Database;
   } catch (err) {
-    return `better-sqlite3 does not load: ${(err as Error).message.split('\n')[0]}`;
+    const { code, message } = err as NodeJS.ErrnoException;
+    if (code === 'MODULE_NOT_FOUND' && /'better-sqlite3'/.test(message)) return 'better-sqlite3 is not installed';
+    // The `bindings` package's message when the .node file was never downloaded or built.
+    if (/Could not locate the bindings file/.test(message)) return 'better-sqlite3 is installed without its binary (its install script did not run)';
+    return `better-sqlite3 does not load: ${message.split('\n')[0]}`;
   }
 }
 

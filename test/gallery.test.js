@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const { spawn, spawnSync } = require('node:child_process');
 const { mkdirSync, rmSync, writeFileSync, existsSync, readFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
+const { hostname } = require('node:os');
 // Raw access to the files goes through the store's own driver layer, so this suite runs on
 // node:sqlite and on better-sqlite3 alike (FACE_REID_SQLITE_DRIVER picks one).
 const { openSqlite } = require('../dist/gallery/stores/sqlite-driver');
@@ -550,6 +551,10 @@ function contract(backend) {
         assert.equal((await g.sightings.query()).length, 3);
         assert.equal(await g.sightings.prune({ olderThanDays: 1 }), 0);
         await g.close();
+        const unnamed = await open();
+        await unnamed.sightings.record({ source: 'cam', label: 'a', similarity: 0.5 });
+        assert.equal((await unnamed.sightings.query())[0].node, hostname(), 'the node defaults to the host name');
+        await unnamed.close();
       });
 
       it('forgets a person: remove() deletes the identity, every sample and every sighting under the label', async function () {
@@ -807,9 +812,12 @@ describe('gallery', function () {
     });
 
     it('names a misspelled option and the one it probably meant', async function () {
-      await assert.rejects(Gallery.open(':memory:', { busyTimeout: 5 }), matches({ code: 'CONFIG_INVALID', message: /"busyTimeout" \(did you mean "busyTimeoutMs"\?\)/ }));
-      await assert.rejects(Gallery.open(':memory:', { readOnly: true }), matches({ code: 'CONFIG_INVALID', message: /did you mean "readonly"/ }));
-      await assert.rejects(Gallery.open(':memory:', { colour: 'red' }), matches({ code: 'CONFIG_INVALID', message: /known options: readonly, busyTimeoutMs/ }));
+      await assert.rejects(
+        Gallery.open(':memory:', { busyTimeout: 5 }),
+        matches({ type: TypeError, code: 'ERR_INVALID_ARG_TYPE', message: 'Expected a known option (did you mean "busyTimeoutMs"?) for options.busyTimeout but received 5' }),
+      );
+      await assert.rejects(Gallery.open(':memory:', { readOnly: true }), matches({ type: TypeError, message: /did you mean "readonly"\?\) for options\.readOnly/ }));
+      await assert.rejects(Gallery.open(':memory:', { colour: 'red' }), matches({ type: TypeError, message: /Expected one of the options readonly, busyTimeoutMs, .* for options\.colour but received "red"/ }));
       await assert.rejects(Gallery.open(':memory:', { busyTimeoutMs: -1 }), matches({ type: RangeError, message: /options\.busyTimeoutMs/ }));
       await assert.rejects(Gallery.open(':memory:', { kernel: 'gpu' }), matches({ type: RangeError, message: /options\.kernel/ }));
       await assert.rejects(Gallery.open(':memory:', { search: 'remote' }), matches({ type: RangeError, message: /options\.search/ }));

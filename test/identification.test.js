@@ -20,6 +20,7 @@ describe('LFW dev identification with the gallery', function () {
     const root = join(dataDir(), 'lfw', 'deepfunneled250');
     const landmarks = readLandmarks(join(dataDir(), 'lfw', 'landmarks-deepfunneled.txt'));
     const reid = await FaceReid.create({ modelDir: modelsDir(), config: { PERFORMANCE_HINT: 'THROUGHPUT' } });
+    assert.equal(reid.embeddingModel, 'face-reidentification-retail-0095/FP16', 'the model key a gallery records');
     try {
       const keys = [...landmarks.keys()];
       samples = await Promise.all(keys.map(async (k) => ({ person: k.split('/')[0], source: k, embedding: await reid.embed(join(root, k), landmarks.get(k)) })));

@@ -102,6 +102,7 @@ export interface Sighting {
   track?: string;
 }
 
+/** The Gallery hands stores `from`/`to` as ISO 8601 UTC strings (Date#toISOString) and `limit` filled in. */
 export interface SightingQuery {
   label?: string;
   source?: string;

@@ -1,11 +1,11 @@
 /**
  * The options of `Gallery.open`, validated once: wrong types and values are TypeError/RangeError
- * in the one message shape, and a misspelled key is a CONFIG_INVALID naming the key it was
- * probably meant to be (as src/config.ts does), because a silently ignored `busyTimeout` or
+ * in the one message shape, and an unknown key is a TypeError naming the key it was probably
+ * meant to be (the suggestion src/config.ts makes), because a silently ignored `busyTimeout` or
  * `readOnly` changes behaviour without a word.
  */
 import { hostname } from 'node:os';
-import { FaceReidError, invalidType, outOfRange } from '../errors';
+import { invalidType, outOfRange } from '../errors';
 import { closestKey } from '../util/suggest';
 import type { EmbeddingModelKey, SearchMode, StoreOpenOptions } from './backend';
 import type { KernelKind } from './kernel';
@@ -64,7 +64,7 @@ export function resolveOptions(options: unknown): StoreOpenOptions {
   for (const key of Object.keys(o)) {
     if (!(KNOWN as string[]).includes(key)) {
       const near = closestKey(key, KNOWN);
-      throw new FaceReidError(`Unknown gallery option "${key}"${near ? ` (did you mean "${near}"?)` : ''}; known options: ${KNOWN.join(', ')}`, 'CONFIG_INVALID');
+      throw invalidType(near ? `a known option (did you mean "${near}"?)` : `one of the options ${KNOWN.join(', ')}`, `options.${key}`, o[key]);
     }
   }
   if (o.readonly !== undefined && typeof o.readonly !== 'boolean') throw invalidType('true or false', 'options.readonly', o.readonly);

@@ -21,6 +21,7 @@ import type {
   SampleWrite,
   SearchMode,
   Sighting,
+  SightingQuery,
   StoredSample,
 } from './backend';
 import { checkedKeys } from './api-keys';
@@ -33,7 +34,6 @@ import { checkModel, validateModelKey } from './model';
 import { openStore } from './open-store';
 import { GalleryOptions, resolveOptions } from './options';
 import { pruneCutoff, SightingInput, validateSighting, validateSightingQuery } from './sightings';
-import type { SightingQuery } from './backend';
 
 export type { GalleryOptions } from './options';
 export type { IdentityInfo, StoredSample, AddResult, RemoveResult } from './backend';

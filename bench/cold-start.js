@@ -3,7 +3,7 @@
 // the runtime, creates the OpenVINO core and compiles the re-identification model), each in a
 // fresh Node process, median of N. Measured with the runtime from the npm runtime package's
 // folder and, as the reference in the same run, from the full wheel (.openvino/openvino/libs),
-// alternating so that drift of the host hits both alike.
+// interleaved (and which goes first alternating) so that drift of the host hits both alike.
 //
 //   node bench/cold-start.js [--runs 5] [--package DIR]   (DIR: the made runtime package, default build-packages/openvino-linux-x64)
 const { spawnSync } = require('node:child_process');
@@ -44,8 +44,9 @@ function once(libs) {
 
 const samples = { package: [], wheel: [] };
 for (let i = 0; i < runs; i++) {
-  samples.package.push(once(packageLibs));
-  samples.wheel.push(once(wheelLibs));
+  // Which one goes first alternates too, so neither always follows the other.
+  const order = i % 2 ? ['wheel', 'package'] : ['package', 'wheel'];
+  for (const which of order) samples[which].push(once(which === 'package' ? packageLibs : wheelLibs));
 }
 const summary = (list) => ({
   requireMs: median(list.map((s) => s.requireMs)),

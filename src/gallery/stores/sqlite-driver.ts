@@ -120,7 +120,7 @@ class NodeStatement implements SqliteStatement {
   }
 
   #arrays(): void {
-    // Rows as arrays come straight from SQLite where node:sqlite can (22.16+, 24); else converted.
+    // Rows as arrays straight from node:sqlite where it has setReturnArrays (22.23 and 24.22 do); else converted per row.
     this.#statement.setReturnArrays?.(true);
   }
 

@@ -168,6 +168,9 @@ class NodeSqliteDatabase implements SqliteDatabase {
   constructor(module: NodeSqliteModule, path: string, readonly: boolean) {
     this.readonly = readonly;
     this.#db = call(() => new module.DatabaseSync(path, { readOnly: readonly }));
+    // better-sqlite3 waits up to 5 s for another connection's lock by default, node:sqlite not at
+    // all: the same default here, so a connection behaves alike on both (the store sets its own).
+    this.exec('PRAGMA busy_timeout = 5000');
   }
 
   get open(): boolean {

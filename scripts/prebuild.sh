@@ -6,8 +6,36 @@
 # The script prints the newest glibc and libstdc++ symbol versions the binary needs: that
 # is the floor for the machines it runs on. (Linking libstdc++ statically was tried and
 # raised the glibc floor from 2.35 to 2.36 through arc4random, so it stays dynamic.)
+#
+# --prepack (npm's prepack hook): builds as above, then insists that every prebuilt binary the
+# package promises is in prebuilds/, failing loudly otherwise, because a tarball without it
+# installs fine and then cannot load. With FACE_REID_PREPACK_BUILD=0 nothing is built: the
+# binaries must already be there (a release that gathers them from several build machines).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The prebuilt binaries a published package must hold (docs/install.md lists the same).
+required=(prebuilds/linux-x64/ov-face-reid.napi.glibc.node)
+insist() {
+  local missing=()
+  for f in "${required[@]}"; do [ -s "$f" ] || missing+=("$f"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    {
+      echo "================================================================================"
+      echo "prepack: REFUSING TO PACK: the prebuilt addon is missing: ${missing[*]}"
+      echo "A tarball without it installs and then fails with ADDON_NOT_FOUND on every machine."
+      echo "Build it with \`npm run release:prebuild\` (scripts/prebuild.sh) on linux-x64 (glibc),"
+      echo "or copy it from the release build machine, then pack again."
+      echo "================================================================================"
+    } >&2
+    exit 1
+  fi
+  for f in "${required[@]}"; do echo "prepack: $f ($(wc -c <"$f") bytes)"; done
+}
+if [ "${1:-}" = --prepack ] && [ "${FACE_REID_PREPACK_BUILD:-1}" = 0 ]; then
+  insist
+  exit 0
+fi
 # Local Node headers (Debian's nodejs-dev / nodejs ships them) instead of a download.
 if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
 
@@ -38,3 +66,4 @@ if [ "$platform" = linux ] && command -v objdump >/dev/null; then
   glibcxx=$(objdump -T "$dest/$name" | grep -o 'GLIBCXX_[0-9.]*' | sort -uV | tail -1)
   echo "prebuild: needs ${needed}(newest symbol versions $glibc $glibcxx)"
 fi
+if [ "${1:-}" = --prepack ]; then insist; fi

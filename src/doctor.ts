@@ -6,7 +6,8 @@
 import { FaceReidError } from './errors';
 import { loadAddon, addonOrigin } from './native';
 import { openvino, type RuntimeOptions } from './engine';
-import { runtimeCandidates } from './engine/runtime';
+import { runtimeCandidates, runtimeInstallHint } from './engine/runtime';
+import { sqliteDriver } from './gallery/stores/sqlite-driver';
 import { checkFile, fetchCommand, MODEL_NAMES, modelFiles, resolveModel, searchLocations, type ModelName, type Precision } from './models';
 
 export type CheckStatus = 'ok' | 'missing' | 'broken' | 'optional-missing';
@@ -61,7 +62,7 @@ function checkAddon(): DoctorCheck {
 function checkRuntime(runtime: RuntimeOptions | undefined): DoctorCheck {
   try {
     const info = openvino.runtimeInfo(runtime);
-    return { name: 'runtime', status: 'ok', essential: true, summary: `OpenVINO ${info.version}: ${info.libraryPath}`, details: { ...info } };
+    return { name: 'runtime', status: 'ok', essential: true, summary: `OpenVINO ${info.version} from ${info.origin}: ${info.libraryPath}`, details: { ...info } };
   } catch (err) {
     const code = (err as FaceReidError).code;
     return {
@@ -72,7 +73,7 @@ function checkRuntime(runtime: RuntimeOptions | undefined): DoctorCheck {
       details: { message: (err as Error).message, code, searched: runtimeCandidates(runtime ?? {}) },
       fix:
         code === 'RUNTIME_NOT_FOUND'
-          ? '`face-reid runtime install` (needs Python 3 and pip), or set OPENVINO_LIB_PATH to a folder holding libopenvino_c.so*; `face-reid runtime` lists every way.'
+          ? `${runtimeInstallHint()}; or \`face-reid runtime install\` (needs Python 3 and pip), or set OPENVINO_LIB_PATH to a folder holding libopenvino_c.so*; \`face-reid runtime\` lists every way.`
           : 'Install a supported OpenVINO release (2025.1 or later; tested with 2026.4.1): `face-reid runtime install`.',
     };
   }
@@ -130,6 +131,31 @@ function checkOptionalModule(name: string, what: string, fix: string): DoctorChe
   }
 }
 
+/** The SQLite driver the gallery's file store will use; not essential (compare, embed and analyze need none). */
+function checkSqlite(): DoctorCheck {
+  try {
+    const { name } = sqliteDriver();
+    let version: string | undefined;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      version = name === 'better-sqlite3' ? (require('better-sqlite3/package.json') as { version: string }).version : process.version;
+    } catch {
+      /* the version is only for the summary */
+    }
+    const summary = name === 'node:sqlite' ? `node:sqlite, built into Node ${version}` : `better-sqlite3 ${version ?? ''}`.trim();
+    return { name: 'sqlite', status: 'ok', essential: false, summary: `${summary} (gallery files)`, details: { driver: name, version } };
+  } catch (err) {
+    return {
+      name: 'sqlite',
+      status: 'optional-missing',
+      essential: false,
+      summary: `${firstLine(err).split(': ').slice(1).join(': ').split('. ')[0]} (gallery files)`,
+      details: { message: (err as Error).message },
+      fix: 'Node 22.13+ or 24 (node:sqlite is built in), or `npm rebuild better-sqlite3` (its install script downloads or builds its binary)',
+    };
+  }
+}
+
 /** Runs every check; never throws for a missing piece (that is what the report is for). */
 export async function diagnose(options: DoctorOptions = {}): Promise<DoctorReport> {
   const precision = options.precision ?? 'FP16';
@@ -146,6 +172,7 @@ export async function diagnose(options: DoctorOptions = {}): Promise<DoctorRepor
     if (runtime.status === 'ok') checks.push(checkDevices(options.runtime));
   }
   for (const model of MODEL_NAMES) checks.push(await checkModel(model, precision, options.modelDir));
+  checks.push(checkSqlite());
   checks.push(
     checkOptionalModule(
       'openvino-node',

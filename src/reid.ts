@@ -5,7 +5,7 @@
 import { alignFace, type Landmarks } from './align';
 import { checkLandmarksInside } from './align/inside';
 import { type RuntimeOptions } from './engine';
-import { checkEngine, compileWith, type EngineInferRequest, type EngineModel, type EngineName } from './engine/surface';
+import { chooseEngine, compileWith, type EngineInferRequest, type EngineModel, type EngineName } from './engine/surface';
 import { RequestPool } from './engine/request-pool';
 import { FaceReidError, invalidType, outOfRange } from './errors';
 import { decodeImage, type ImageInput } from './image';
@@ -91,7 +91,7 @@ export class FaceReid {
     const precision = options.precision ?? 'FP16';
     if (typeof precision !== 'string') throw invalidType("'FP16', 'FP16-INT8' or 'FP32'", 'precision', precision);
     if (!['FP16', 'FP16-INT8', 'FP32'].includes(precision)) throw outOfRange("'FP16', 'FP16-INT8' or 'FP32'", 'precision', precision);
-    const engine = checkEngine(options.engine, 'engine');
+    const engine = chooseEngine(options.engine, 'engine');
     const files = await resolveModel(REID_MODEL, precision, { modelDir: options.modelDir, verify: options.verifyModel });
     const model = await compileWith(engine, {
       xml: files.xml,

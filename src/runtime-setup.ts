@@ -8,13 +8,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { FaceReidError, invalidType } from './errors';
-import { userRuntimeDir } from './engine/runtime';
+import { findRuntimePackage, pinnedRuntimePackageVersion, runtimePackageName, userRuntimeDir } from './engine/runtime';
 
 /** The OpenVINO release this package is tested with (the oracle and CI use the same wheel). */
 export const TESTED_OPENVINO_VERSION = '2026.4.1';
 
 export interface RuntimeAlternative {
-  kind: 'pip wheel (face-reid runtime install)' | 'pip wheel (Python site-packages)' | 'Intel archive' | 'APT/YUM packages' | 'openvino-node runtime';
+  kind: 'npm package' | 'pip wheel (face-reid runtime install)' | 'pip wheel (Python site-packages)' | 'Intel archive' | 'APT/YUM packages' | 'openvino-node runtime';
   /** Folder that holds (or would hold) the libraries. */
   place: string;
   /** libopenvino_c.so* files found there. */
@@ -70,6 +70,18 @@ function openvinoNodeRuntime(): string | undefined {
 /** Every known way to get the runtime, with what is on this machine. Runs Python once, briefly. */
 export function runtimeAlternatives(python = findPython()): RuntimeAlternative[] {
   const alternatives: RuntimeAlternative[] = [];
+  const npmPackage = findRuntimePackage();
+  const pinned = pinnedRuntimePackageVersion();
+  alternatives.push({
+    kind: 'npm package',
+    place: npmPackage?.libraryDir ?? `node_modules/${runtimePackageName()}/lib`,
+    cApiFiles: npmPackage ? cApi(npmPackage.libraryDir) : [],
+    present: npmPackage !== undefined,
+    install: pinned
+      ? `npm install ${runtimePackageName()}@${pinned}   (an optional dependency of ov-face-reid: npm installs it unless optional dependencies are omitted)`
+      : `none is published for ${process.platform}-${process.arch}`,
+    use: 'found automatically, right after runtime.libraryPath and OPENVINO_LIB_PATH',
+  });
   const userLibs = join(userRuntimeDir(), 'openvino', 'libs');
   alternatives.push({
     kind: 'pip wheel (face-reid runtime install)',

@@ -7,7 +7,13 @@ const { spawn, spawnSync } = require('node:child_process');
 const { mkdirSync, rmSync, writeFileSync, existsSync, readFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 const { hostname } = require('node:os');
-const Database = require('better-sqlite3');
+// Raw access to the files goes through the store's own driver layer, so this suite runs on
+// node:sqlite and on better-sqlite3 alike (FACE_REID_SQLITE_DRIVER picks one).
+const { openSqlite } = require('../dist/gallery/stores/sqlite-driver');
+
+function Database(file, options = {}) {
+  return openSqlite(file, options);
+}
 const sharp = require('sharp');
 const { Gallery, enrollFolder, scanFolder, hungarian, DEFAULT_MATCH_THRESHOLD, DEFAULT_EMBEDDING_MODEL, EMBEDDING_SIZE, UNKNOWN } = require('../dist');
 const { EmbeddingMatrix } = require('../dist/gallery/matrix');
@@ -944,8 +950,8 @@ describe('gallery', function () {
       const file = freshFile('busy.db');
       const g = await Gallery.open(file, { busyTimeoutMs: 3000 });
       const locker = spawn(process.execPath, ['-e', `
-        const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
-        const db = new Database(${JSON.stringify(file)});
+        const { openSqlite } = require(${JSON.stringify(require.resolve('../dist/gallery/stores/sqlite-driver'))});
+        const db = openSqlite(${JSON.stringify(file)});
         db.prepare('BEGIN IMMEDIATE').run();
         process.stdout.write('LOCKED\\n');
         setTimeout(() => { db.prepare('COMMIT').run(); db.close(); }, 400);
@@ -957,8 +963,8 @@ describe('gallery', function () {
       await new Promise((r) => locker.on('exit', r));
       const quick = await Gallery.open(file, { busyTimeoutMs: 0 });
       const again = spawn(process.execPath, ['-e', `
-        const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
-        const db = new Database(${JSON.stringify(file)});
+        const { openSqlite } = require(${JSON.stringify(require.resolve('../dist/gallery/stores/sqlite-driver'))});
+        const db = openSqlite(${JSON.stringify(file)});
         db.prepare('BEGIN IMMEDIATE').run();
         process.stdout.write('LOCKED\\n');
         setTimeout(() => { db.prepare('COMMIT').run(); db.close(); }, 400);

@@ -34,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
   );
   if (values.help) return printHelp(usage);
   if (sub === 'status') {
-    let inUse: { libraryPath: string; version: string } | { error: string };
+    let inUse: { libraryPath: string; version: string; origin: string } | { error: string };
     try {
       inUse = openvino.runtimeInfo();
     } catch (err) {
@@ -44,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     if (values.json) {
       console.log(JSON.stringify({ inUse, alternatives }, null, 2));
     } else {
-      console.log('error' in inUse ? `No runtime in use: ${inUse.error}` : `In use: OpenVINO ${inUse.version} from ${inUse.libraryPath}`);
+      console.log('error' in inUse ? `No runtime in use: ${inUse.error}` : `In use: OpenVINO ${inUse.version} from ${inUse.libraryPath} (${inUse.origin})`);
       printAlternatives(alternatives);
     }
     return 'error' in inUse ? 1 : 0;

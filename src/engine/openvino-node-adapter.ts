@@ -14,7 +14,7 @@
 import { FaceReidError } from '../errors';
 import type { PortInfo } from './binding';
 import type { CompileOptions } from './openvino';
-import type { EngineInferRequest, EngineModel } from './surface';
+import type { EngineInferRequest, EngineModel } from './engine-model';
 
 /* The openvino-node surface used here. Property (not method) syntax, so that the type-check
  * against the real .d.ts compares parameters strictly; generic over openvino-node's own Tensor
@@ -53,12 +53,65 @@ export interface OvNodeApi<T extends OvNodeTensor = OvNodeTensor, M extends OvNo
 let api: OvNodeApi | undefined;
 let core: OvNodeCore | undefined;
 
-/** openvino-node's addon, loaded on first use; ENGINE_UNAVAILABLE (with the fix) when absent. */
+/** The first openvino-node release whose Model has reshape() (its published types say so; 2025.2.0's do not). */
+export const OPENVINO_NODE_MINIMUM = '2025.3.0';
+
+/**
+ * Every method this adapter calls, by the class that carries it in openvino-node's addon
+ * (N-API classes keep their methods on the prototype). Kept beside the calls below: a new call
+ * means a new entry here.
+ */
+const REQUIRED_METHODS: Record<string, string[]> = {
+  Core: ['readModel', 'compileModel'],
+  Model: ['reshape'],
+  CompiledModel: ['createInferRequest', 'getProperty'],
+  InferRequest: ['setInputTensor', 'inferAsync'],
+  Output: ['getShape'],
+  Tensor: ['getShape'],
+};
+
+/** The methods in REQUIRED_METHODS that an openvino-node addon object lacks, as "Class.method". */
+export function missingOpenvinoNodeMethods(addon: unknown): string[] {
+  const missing: string[] = [];
+  const classes = (typeof addon === 'object' && addon !== null ? addon : {}) as Record<string, unknown>;
+  for (const [name, methods] of Object.entries(REQUIRED_METHODS)) {
+    const cls = classes[name];
+    const proto = typeof cls === 'function' ? (cls.prototype as Record<string, unknown> | undefined) : undefined;
+    if (!proto) {
+      missing.push(`${name} (not exported)`);
+      continue;
+    }
+    for (const method of methods) if (typeof proto[method] !== 'function') missing.push(`${name}.${method}`);
+  }
+  return missing;
+}
+
+/**
+ * The addon of the openvino-node module given (what `require('openvino-node')` returns), once it
+ * is known to have every method the adapter calls; ENGINE_UNAVAILABLE naming what is missing and
+ * the release needed otherwise. `version` is the package's own (its package.json), for the message.
+ */
+export function checkOpenvinoNode(module: unknown, version: string | undefined): OvNodeApi {
+  const addon = (module as { addon?: unknown } | null)?.addon;
+  const missing = missingOpenvinoNodeMethods(addon);
+  if (missing.length > 0) {
+    throw new FaceReidError(
+      `engine 'openvino-node' needs openvino-node ${OPENVINO_NODE_MINIMUM} or later (tested with 2026.4.0); ` +
+        `the installed openvino-node${version ? ` ${version}` : ''} lacks ${missing.join(', ')}. ` +
+        `Upgrade it (\`npm install openvino-node@^2026\`), or use engine: 'c-api'.`,
+      'ENGINE_UNAVAILABLE',
+    );
+  }
+  return addon as OvNodeApi;
+}
+
+/** openvino-node's addon, loaded and checked on first use; ENGINE_UNAVAILABLE (with the fix) when absent or too old. */
 export function loadOpenvinoNode(): OvNodeApi {
   if (api) return api;
+  let module: unknown;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    api = (require('openvino-node') as { addon: OvNodeApi }).addon;
+    module = require('openvino-node');
   } catch (err) {
     throw new FaceReidError(
       `engine 'openvino-node' needs the openvino-node package and its runtime: ${(err as Error).message.split('\n')[0]}. ` +
@@ -66,6 +119,14 @@ export function loadOpenvinoNode(): OvNodeApi {
       'ENGINE_UNAVAILABLE',
     );
   }
+  let version: string | undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    version = (require('openvino-node/package.json') as { version?: string }).version;
+  } catch {
+    /* a build without its package.json: the message then names no version */
+  }
+  api = checkOpenvinoNode(module, version);
   return api;
 }
 

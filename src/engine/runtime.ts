@@ -2,9 +2,9 @@
  * Finds and loads the OpenVINO C runtime (libopenvino_c). Only one runtime can be
  * loaded per process; a Core is created lazily once per environment (thread).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { FaceReidError } from '../errors';
 import { engineBinding, NativeCore } from './binding';
 
@@ -18,6 +18,8 @@ export interface RuntimeInfo {
   libraryPath: string;
   /** OpenVINO build number, e.g. "2026.4.1-22982-...". */
   version: string;
+  /** Which discovery step found it, e.g. "OPENVINO_LIB_PATH" or "npm package @ov-face-reid/openvino-linux-x64@2026.4.1". */
+  origin: string;
 }
 
 const packageRoot = resolve(__dirname, '..', '..');
@@ -52,6 +54,51 @@ export function userRuntimeDir(): string {
   return fromEnv ? resolve(fromEnv) : join(homedir(), '.cache', 'ov-face-reid', 'runtime');
 }
 
+/** The npm package that carries the runtime for this platform (only linux-x64 with glibc is published). */
+export function runtimePackageName(): string {
+  return `@ov-face-reid/openvino-${process.platform}-${process.arch}`;
+}
+
+export interface RuntimePackage {
+  name: string;
+  version: string;
+  /** Folder holding libopenvino_c and its plugins. */
+  libraryDir: string;
+}
+
+/**
+ * The runtime package as installed beside (or inside) this package, resolved the way Node
+ * resolves any dependency of ov-face-reid; undefined when npm skipped it (another platform,
+ * --omit=optional) or it was never installed.
+ */
+export function findRuntimePackage(): RuntimePackage | undefined {
+  let manifestPath: string;
+  try {
+    manifestPath = require.resolve(`${runtimePackageName()}/package.json`, { paths: [packageRoot] });
+  } catch {
+    return undefined;
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; version: string; openvino?: { libraryDir?: string } };
+  return { name: manifest.name, version: manifest.version, libraryDir: join(dirname(manifestPath), manifest.openvino?.libraryDir ?? 'lib') };
+}
+
+/** The runtime package's version this package pins (its optionalDependencies entry). */
+export function pinnedRuntimePackageVersion(): string | undefined {
+  try {
+    const manifest = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { optionalDependencies?: Record<string, string> };
+    return manifest.optionalDependencies?.[runtimePackageName()];
+  } catch {
+    return undefined;
+  }
+}
+
+/** How to get the runtime package on this platform, or why there is none. */
+export function runtimeInstallHint(): string {
+  const version = pinnedRuntimePackageVersion();
+  if (!version) return `No runtime npm package exists for ${process.platform}-${process.arch}: install OpenVINO (2025.1 or later) another way`;
+  return `Install it with \`npm install ${runtimePackageName()}@${version}\` (npm installs it with ov-face-reid unless optional dependencies are omitted)`;
+}
+
 /** Library folders Intel's APT/YUM packages install into (versioned names only, without the -dev package). */
 const systemFolders = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/local/lib'];
 
@@ -61,6 +108,11 @@ export function runtimeCandidates(options: RuntimeOptions = {}): { place: string
   const places: { place: string; why: string }[] = [];
   const fromEnv = process.env.OPENVINO_LIB_PATH;
   if (fromEnv) places.push({ place: resolve(fromEnv), why: 'OPENVINO_LIB_PATH' });
+  // Right after the explicit choices: the runtime npm installed with this package (the default
+  // install path needs nothing else), before anything a developer or the system set up.
+  const fromNpm = findRuntimePackage();
+  if (fromNpm) places.push({ place: fromNpm.libraryDir, why: `npm package ${fromNpm.name}@${fromNpm.version}` });
+  else places.push({ place: `${runtimePackageName()} (not installed)`, why: 'npm package' });
   places.push({ place: join(packageRoot, '.openvino', 'openvino', 'libs'), why: 'project-local install' });
   places.push({ place: join(userRuntimeDir(), 'openvino', 'libs'), why: 'face-reid runtime install' });
   try {
@@ -92,7 +144,7 @@ export function loadRuntime(options: RuntimeOptions = {}): RuntimeInfo {
     }
     for (const file of files) {
       try {
-        loaded = binding.openRuntime(file);
+        loaded = { ...binding.openRuntime(file), origin: why };
         return loaded;
       } catch (err) {
         const code = (err as FaceReidError).code;
@@ -104,7 +156,7 @@ export function loadRuntime(options: RuntimeOptions = {}): RuntimeInfo {
   }
   throw new FaceReidError(
     `The OpenVINO runtime (libopenvino_c) was not found. Tried:\n  ${tried.join('\n  ')}\n` +
-      'Install it with `face-reid runtime install` (or `npm run setup:runtime` in a checkout), or set OPENVINO_LIB_PATH to the folder holding libopenvino_c.so*.',
+      `${runtimeInstallHint()}, or \`face-reid runtime install\` (needs Python 3 and pip; \`npm run setup:runtime\` in a checkout), or set OPENVINO_LIB_PATH to the folder holding libopenvino_c.so*.`,
     'RUNTIME_NOT_FOUND',
   );
 }

@@ -4,33 +4,31 @@
  * Node binding, when the user already has it and its runtime).
  */
 import { FaceReidError, outOfRange } from '../errors';
-import type { OutputArray, PortInfo } from './binding';
+import type { EngineModel } from './engine-model';
+import { compileWithOpenvinoNode, loadOpenvinoNode } from './openvino-node-adapter';
 import { openvino, type CompileOptions } from './openvino';
+
+export type { EngineInferRequest, EngineModel } from './engine-model';
 
 export type EngineName = 'c-api' | 'openvino-node';
 export const ENGINE_NAMES: readonly EngineName[] = ['c-api', 'openvino-node'];
 
-export interface EngineInferRequest {
-  /** A Float32Array that is the input tensor's memory (shared): write, then infer(). */
-  inputBuffer(index?: number): Float32Array;
-  /** Runs one inference; outputs keyed by tensor name, copied. */
-  infer(): Promise<Record<string, OutputArray>>;
-  close(): void;
-}
-
-export interface EngineModel {
-  readonly inputs: PortInfo[];
-  readonly outputs: PortInfo[];
-  readonly optimalInferRequests: number;
-  readonly device: string;
-  createInferRequest(): EngineInferRequest;
-  close(): void;
-}
-
+/** Validates an engine name (undefined means 'c-api'); loads nothing. */
 export function checkEngine(engine: unknown, name = 'engine'): EngineName {
   if (engine === undefined) return 'c-api';
   if (!ENGINE_NAMES.includes(engine as EngineName)) throw outOfRange("'c-api' or 'openvino-node'", name, engine);
   return engine as EngineName;
+}
+
+/**
+ * Validates the name and makes sure the engine can serve: for 'openvino-node', that the package
+ * loads and has every method the adapter calls (ENGINE_UNAVAILABLE naming the version needed
+ * otherwise), so that an old openvino-node fails here and not halfway through a compile.
+ */
+export function chooseEngine(engine: unknown, name = 'engine'): EngineName {
+  const chosen = checkEngine(engine, name);
+  if (chosen === 'openvino-node') loadOpenvinoNode();
+  return chosen;
 }
 
 /** Compiles with the named engine (files only: the openvino-node path reads IR from disk). */
@@ -39,7 +37,5 @@ export async function compileWith(engine: EngineName, options: CompileOptions): 
   if (typeof options.xml !== 'string' || (options.bin !== undefined && typeof options.bin !== 'string')) {
     throw new FaceReidError("engine 'openvino-node' compiles from files only", 'ENGINE_UNAVAILABLE');
   }
-  // Loaded on demand: openvino-node is optional and absent from most installs.
-  const { compileWithOpenvinoNode } = await import('./openvino-node-adapter');
   return compileWithOpenvinoNode({ ...options, xml: options.xml, bin: options.bin as string | undefined });
 }

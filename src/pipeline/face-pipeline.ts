@@ -11,7 +11,7 @@ import { REID_INPUT_SIZE, REID_MODEL, EMBEDDING_SIZE } from '../reid';
 import { l2NormaliseInPlace } from '../util/vector';
 import { embeddingModelKey } from '../gallery/defaults';
 import { loadBatchedModel, type BatchedModel } from './batched-model';
-import { checkEngine, type EngineName } from '../engine/surface';
+import { chooseEngine, type EngineName } from '../engine/surface';
 import { FaceDetector, type Box, type Detection } from './detector';
 import { LandmarksRegressor } from './landmarks';
 
@@ -75,7 +75,7 @@ export class FacePipeline {
   static async create(options: FacePipelineOptions = {}): Promise<FacePipeline> {
     if (options === null || typeof options !== 'object') throw invalidType('an options object', 'options', options);
     const { configFile, maxPixels, verifyModels, engine: engineOption, ...overrides } = options;
-    const engine = checkEngine(engineOption, 'engine');
+    const engine = chooseEngine(engineOption, 'engine');
     const config = loadConfig({ file: configFile, overrides });
     const shared = { modelDir: config.modelDir, runtime: config.runtime, verifyModel: verifyModels, engine };
     const reidSection = modelSection(config, 'reid');

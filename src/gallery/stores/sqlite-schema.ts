@@ -6,7 +6,7 @@
  * v1: identities and samples. v2: the embedding model per sample and per gallery
  * (gallery_meta), the sightings log, the service's API keys.
  */
-import type { Database } from 'better-sqlite3';
+import type { SqliteDatabase as Database } from './sqlite-driver';
 import { FaceReidError } from '../../errors';
 import type { EmbeddingModelKey } from '../backend';
 import { DEFAULT_EMBEDDING_MODEL } from '../defaults';

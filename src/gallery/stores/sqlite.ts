@@ -1,5 +1,5 @@
 /**
- * The embedded gallery store: one SQLite file (better-sqlite3), or `:memory:`.
+ * The embedded gallery store: one SQLite file (node:sqlite or better-sqlite3: sqlite-driver.ts), or `:memory:`.
  *
  * Durability and sharing: WAL journal, so readers never block the writer and a killed process
  * leaves at worst an uncommitted tail that SQLite discards on the next open; synchronous=NORMAL,
@@ -16,11 +16,10 @@
  * removals take the identity out of the matrix in place.
  *
  * The methods are async to share the GalleryStore contract with PostgreSQL; the work itself is
- * synchronous (better-sqlite3), which for a local file is faster than a thread hop.
+ * synchronous (both SQLite drivers are), which for a local file is faster than a thread hop.
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { FaceReidError, outOfRange } from '../../errors';
 import type {
   AddResult,
@@ -40,6 +39,7 @@ import type {
 import { decodeEmbedding, encodeEmbedding } from '../embedding';
 import { EmbeddingMatrix, MatrixRow } from '../matrix';
 import { retryWhileBusy } from './sqlite-busy';
+import { openSqlite, type SqliteDatabase, type SqliteStatement, type SqliteTransaction } from './sqlite-driver';
 import { migrate } from './sqlite-schema';
 
 /** SQLite errors become FaceReidErrors with a stable code; everything else passes through. */
@@ -92,7 +92,7 @@ interface ApiKeyRow {
   revoked: string | null;
 }
 
-function prepareStatements(db: Database.Database) {
+function prepareStatements(db: SqliteDatabase) {
   return {
     dataVersion: db.prepare('PRAGMA data_version').pluck(),
     insertIdentity: db.prepare('INSERT INTO identities (label) VALUES (?) ON CONFLICT (label) DO NOTHING'),
@@ -125,7 +125,7 @@ function prepareStatements(db: Database.Database) {
   };
 }
 
-function* matrixRows(rows: IterableIterator<[number, number, string, Buffer]>): Generator<MatrixRow> {
+function* matrixRows(rows: IterableIterator<[number, number, string, Uint8Array]>): Generator<MatrixRow> {
   for (const [id, identityId, label, embedding] of rows) yield { id, identityId, label, embedding };
 }
 
@@ -147,11 +147,11 @@ export class SqliteStore implements GalleryStore {
   readonly matrix: EmbeddingMatrix;
   readonly keys: ApiKeyStore;
   readonly readonly: boolean;
-  readonly #db: Database.Database;
+  readonly #db: SqliteDatabase;
   readonly #st: ReturnType<typeof prepareStatements>;
-  readonly #insertMany: Database.Transaction<(samples: SampleWrite[]) => number>;
-  readonly #removeLabel: Database.Transaction<(label: string) => { identityId: number | undefined; deleted: boolean }>;
-  readonly #sightingQueries = new Map<string, Database.Statement>();
+  readonly #insertMany: SqliteTransaction<(samples: SampleWrite[]) => number>;
+  readonly #removeLabel: SqliteTransaction<(label: string) => { identityId: number | undefined; deleted: boolean }>;
+  readonly #sightingQueries = new Map<string, SqliteStatement>();
   #lastDataVersion = -1;
   #dirty = true;
 
@@ -159,9 +159,9 @@ export class SqliteStore implements GalleryStore {
     this.location = path;
     this.readonly = options.readonly;
     checkPath(path, options.readonly);
-    let db: Database.Database;
+    let db: SqliteDatabase;
     try {
-      db = new Database(path, { readonly: options.readonly, fileMustExist: options.readonly });
+      db = openSqlite(path, { readonly: options.readonly });
     } catch (err) {
       throw translate(err, `open of ${path}`);
     }
@@ -235,10 +235,10 @@ export class SqliteStore implements GalleryStore {
       this.#dirty = false;
       const m = this.matrix;
       if (m.lastSampleId > 0 && st.countUpTo.get(m.lastSampleId) === m.sampleCount) {
-        m.append(matrixRows(st.rowsAfter.iterate(m.lastSampleId) as IterableIterator<[number, number, string, Buffer]>));
+        m.append(matrixRows(st.rowsAfter.iterate(m.lastSampleId) as IterableIterator<[number, number, string, Uint8Array]>));
       } else {
         m.clear();
-        m.append(matrixRows(st.rowsAfter.iterate(0) as IterableIterator<[number, number, string, Buffer]>));
+        m.append(matrixRows(st.rowsAfter.iterate(0) as IterableIterator<[number, number, string, Uint8Array]>));
       }
     } catch (err) {
       this.#dirty = true; // whatever was not loaded is loaded next time
@@ -274,7 +274,7 @@ export class SqliteStore implements GalleryStore {
   }
 
   async samples(label: string): Promise<StoredSample[]> {
-    const rows = this.#read('samples', () => this.#st.samplesOf.all(label)) as { source: string | null; embedding: Buffer; model: string; created: string }[];
+    const rows = this.#read('samples', () => this.#st.samplesOf.all(label)) as { source: string | null; embedding: Uint8Array; model: string; created: string }[];
     return rows.map((r) => ({ source: r.source, embedding: decodeEmbedding(r.embedding), model: r.model, created: r.created }));
   }
 
@@ -334,7 +334,7 @@ export class SqliteStore implements GalleryStore {
     if (this.#db.open) this.#db.close();
   }
 
-  #live(): Database.Database {
+  #live(): SqliteDatabase {
     if (!this.#db.open) throw new FaceReidError('the gallery is closed', 'CLOSED');
     return this.#db;
   }

@@ -6,7 +6,7 @@
 // its timeout. A real server with pgvector (test/helpers/postgres.js); it fails when missing.
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
-const { rmSync, mkdirSync, existsSync } = require('node:fs');
+const { rmSync, mkdirSync, existsSync, readdirSync } = require('node:fs');
 const { join } = require('node:path');
 const Database = require('better-sqlite3');
 const { Gallery } = require('../dist');
@@ -471,6 +471,33 @@ describe('gallery on PostgreSQL: fleet, outages, errors', function () {
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /GALLERY_NOT_FOUND/);
     });
+  });
+
+  it('keeps its default outbox in the state folder, never in the model cache', async function () {
+    const saved = { FACE_REID_STATE_DIR: process.env.FACE_REID_STATE_DIR, XDG_STATE_HOME: process.env.XDG_STATE_HOME, FACE_REID_CACHE_DIR: process.env.FACE_REID_CACHE_DIR };
+    const restore = () => {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    };
+    const state = join(dir, 'state');
+    const xdg = join(dir, 'xdg-state');
+    const cache = join(dir, 'model-cache');
+    const files = (folder) => (existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.sqlite')) : []);
+    try {
+      process.env.FACE_REID_CACHE_DIR = cache;
+      process.env.FACE_REID_STATE_DIR = state;
+      process.env.XDG_STATE_HOME = xdg;
+      const a = await Gallery.open(url);
+      await a.add('x', person(1)[0]);
+      await a.close();
+      assert.equal(files(join(state, 'outbox')).length, 1, 'FACE_REID_STATE_DIR/outbox holds the queue');
+      delete process.env.FACE_REID_STATE_DIR;
+      const b = await Gallery.open(url);
+      await b.close();
+      assert.equal(files(join(xdg, 'ov-face-reid', 'outbox')).length, 1, 'else $XDG_STATE_HOME/ov-face-reid/outbox');
+      assert.ok(!existsSync(cache), 'nothing written under the model cache');
+    } finally {
+      restore();
+    }
   });
 
   it('close() ends every connection and releases the outbox', async function () {

@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { FaceReidError } from '../../../errors';
 import type { Operation } from './ops';
 
@@ -31,10 +31,18 @@ export interface Outbox {
 
 const SLOTS = 16;
 
-/** `FACE_REID_CACHE_DIR`, else ~/.cache/ov-face-reid, then outbox/. */
+/**
+ * `FACE_REID_STATE_DIR`, else `$XDG_STATE_HOME/ov-face-reid`, else ~/.local/state/ov-face-reid,
+ * then outbox/. State, not cache: an outbox holds acknowledged writes, so it must not live where
+ * caches are wiped (nor inside the model cache, FACE_REID_CACHE_DIR).
+ */
 export function defaultOutboxDir(): string {
-  const fromEnv = process.env.FACE_REID_CACHE_DIR;
-  return join(fromEnv ? resolve(fromEnv) : join(homedir(), '.cache', 'ov-face-reid'), 'outbox');
+  const stateDir = process.env.FACE_REID_STATE_DIR;
+  if (stateDir) return join(resolve(stateDir), 'outbox');
+  const xdg = process.env.XDG_STATE_HOME;
+  // XDG: a relative XDG_STATE_HOME is invalid and must be ignored.
+  const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.local', 'state');
+  return join(base, 'ov-face-reid', 'outbox');
 }
 
 /** `location` is the URL without its password: the password is no part of the file name. */

@@ -374,7 +374,9 @@ export class PostgresStore implements GalleryStore {
   // --- following and the link ---------------------------------------------------------------
 
   async #follow(): Promise<void> {
-    if (this.#closed || this.#state !== 'connected' || !this.#follower) return;
+    // Also while catching up: replaying a long outbox takes a while, and other nodes' writes
+    // meanwhile must reach this node's matrix as they come, not only after each replayed batch.
+    if (this.#closed || this.#state === 'offline' || !this.#follower) return;
     try {
       await this.#follower.pull();
     } catch (err) {

@@ -142,10 +142,13 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 async function addSamples(client: PoolClient, samples: SampleRecord[], changes: Change[]): Promise<AddOutcome> {
   // Sorted: two transactions locking the same identities take them in one order.
   const labels = [...new Set(samples.map((s) => s.label))].sort();
-  await client.query('INSERT INTO identities (label) SELECT * FROM unnest($1::text[]) ON CONFLICT (label) DO NOTHING', [labels]);
-  // FOR UPDATE: a concurrent meta patch of the same identity waits instead of being overwritten.
+  // One upsert that creates or row-locks each identity: with no global lock up front, a separate
+  // INSERT ... DO NOTHING then SELECT would miss an identity another node removed in between.
+  // The lock also makes a concurrent meta patch of the same identity wait instead of overwriting.
   const identities = await client.query<{ id: string; label: string; meta: Record<string, unknown> }>(
-    'SELECT id, label, meta FROM identities WHERE label = ANY($1::text[]) FOR UPDATE',
+    `INSERT INTO identities (label) SELECT * FROM unnest($1::text[])
+     ON CONFLICT (label) DO UPDATE SET label = EXCLUDED.label
+     RETURNING id, label, meta`,
     [labels],
   );
   const idOf = new Map(identities.rows.map((r) => [r.label, r.id]));

@@ -2,10 +2,11 @@
 // One node of the fleet benchmark (bench/gallery-fleet.js), a process of its own driven over IPC.
 // It enrols its own people and the shared ones, removes some of its own, identifies all the
 // time, and watches for the other nodes' enrolments to measure how fast they arrive.
-const { Gallery } = require('../dist');
 const { personVectors } = require('./gallery-fleet-vectors');
 
-const [url, outbox, nodeIndex, samplesPerPerson, sharedEvery, queuedIntervalMs] = process.argv.slice(2);
+// dist: which build of the library (bench/gallery-fleet.js --compare runs an older one too).
+const [url, outbox, nodeIndex, samplesPerPerson, sharedEvery, queuedIntervalMs, dist = '../dist'] = process.argv.slice(2);
+const { Gallery } = require(dist);
 const node = Number(nodeIndex);
 const perPerson = Number(samplesPerPerson);
 
@@ -13,6 +14,7 @@ let gallery;
 let ticker;
 let running = true;
 let outage = false;
+let held = null; // a promise while enrolment waits for the outbox replay to be timed
 const answers = { total: 0, duringOutage: 0, offlineStates: 0 };
 const watching = new Map(); // label -> { vector, at }
 const send = (message) => process.send(message);
@@ -37,6 +39,7 @@ function identifyTick() {
 
 async function enrolLoop() {
   for (let k = 0; running; k++) {
+    if (held) await held;
     const shared = k % Number(sharedEvery) === 0;
     const label = shared ? `shared-${k / Number(sharedEvery)}` : `n${node}-p${k}`;
     const vectors = personVectors(label, perPerson);
@@ -57,6 +60,14 @@ async function enrolLoop() {
   }
 }
 
+/** With enrolment held: until the outage's queue is in the database, then enrolment goes on. */
+async function timeReplay() {
+  const depth = gallery.status.outbox;
+  while (gallery.status.state !== 'connected' || gallery.status.outbox > 0) await new Promise((r) => setTimeout(r, 10));
+  send({ type: 'replayed', at: Date.now(), depth });
+  held = null;
+}
+
 async function finish(labels) {
   // Until its outbox is empty and it follows live: then the matrix must equal the database.
   const deadline = Date.now() + 60000;
@@ -74,7 +85,10 @@ async function finish(labels) {
 
 process.on('message', (message) => {
   if (message.type === 'watch') watching.set(message.label, { vector: personVectors(message.label, 1)[0], at: message.at, outage: message.outage });
-  else if (message.type === 'outage') outage = message.on;
+  else if (message.type === 'outage') {
+    outage = message.on;
+    if (!message.on && message.hold) held = timeReplay();
+  }
   else if (message.type === 'stop') running = false;
   else if (message.type === 'finish') void finish(message.labels).catch((err) => send({ type: 'error', message: err.stack }));
 });

@@ -8,6 +8,12 @@
 // how identification went on through the outage.
 //
 //   node bench/gallery-fleet.js [--nodes 4] [--seconds 60] [--outage 20] [--json out.json]
+//   node bench/gallery-fleet.js --compare OTHER/dist [--rounds 1] ...
+//
+// --compare runs the fleet with another build of the library (e.g. the previous commit's dist)
+// and with this one, alternately, on the same host state, and reports both: the enrolment
+// throughput before the outage and how long the outage's queue takes to replay (enrolment is
+// held after the outage until every node's outbox is empty, so the replay is timed alone).
 //
 // test/gallery-fleet.test.js runs a short version (2 nodes, 10 s, 3 s outage) for the invariants.
 const { fork } = require('node:child_process');
@@ -25,7 +31,7 @@ const percentile = (values, p) => {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 };
 
-async function runFleet({ nodes = 4, durationMs = 60000, outageMs = 20000, samplesPerPerson = 2, sharedEvery = 5, queuedIntervalMs = 100, log = () => {} } = {}) {
+async function runFleet({ nodes = 4, durationMs = 60000, outageMs = 20000, samplesPerPerson = 2, sharedEvery = 5, queuedIntervalMs = 100, dist, timeReplay = false, log = () => {} } = {}) {
   const dir = join(outputDir('gallery-fleet'), String(process.pid));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -50,7 +56,7 @@ async function runFleet({ nodes = 4, durationMs = 60000, outageMs = 20000, sampl
       else waiters.push(w);
     });
     for (let i = 0; i < nodes; i++) {
-      const worker = fork(join(__dirname, 'gallery-fleet-node.js'), [pg.url, join(dir, `outbox-${i}.sqlite`), String(i), String(samplesPerPerson), String(sharedEvery), String(queuedIntervalMs)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const worker = fork(join(__dirname, 'gallery-fleet-node.js'), [pg.url, join(dir, `outbox-${i}.sqlite`), String(i), String(samplesPerPerson), String(sharedEvery), String(queuedIntervalMs), ...(dist ? [dist] : [])], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       worker.on('message', onMessage(i));
       worker.on('exit', (code) => code && inbox.push({ node: i, type: 'error', message: `exit ${code}` }));
       workers.push(worker);
@@ -70,7 +76,7 @@ async function runFleet({ nodes = 4, durationMs = 60000, outageMs = 20000, sampl
       await sleep(outageMs);
       await pg.startServer();
       outageEnd = Date.now();
-      for (const w of workers) w.send({ type: 'outage', on: false });
+      for (const w of workers) w.send({ type: 'outage', on: false, hold: timeReplay });
       log('fleet: PostgreSQL is back');
     }
     await sleep(Math.max(0, t0 + durationMs - Date.now()));
@@ -114,6 +120,7 @@ async function runFleet({ nodes = 4, durationMs = 60000, outageMs = 20000, sampl
     }).map((m) => m.delayMs);
     const storedSamples = enrolled.reduce((sum, m) => sum + m.result.stored, 0);
     const queuedEnrolments = enrolled.filter((m) => m.result.queued > 0);
+    const replayed = inbox.filter((m) => m.type === 'replayed');
     return {
       nodes,
       seconds: elapsedS,
@@ -127,6 +134,8 @@ async function runFleet({ nodes = 4, durationMs = 60000, outageMs = 20000, sampl
         enrolled.filter((m) => m.at < outageStart).reduce((sum, m) => sum + m.result.stored, 0) / ((outageStart - t0) / 1000),
       storedSamples,
       queuedDuringOutage: queuedEnrolments.length,
+      // From the server's restart until the last node's outbox was empty (timeReplay only).
+      replay: timeReplay ? { seconds: Math.max(...replayed.map((m) => m.at - outageEnd)) / 1000, queuedOps: replayed.reduce((sum, m) => sum + m.depth, 0) } : undefined,
       propagation: { count: delays.length, medianMs: median(delays), p95Ms: percentile(delays, 95), maxMs: Math.max(...delays) },
       answers: finals.map((f) => ({ node: f.node, total: f.answers.total, duringOutage: f.answers.duringOutage })),
       matrixStats: finals.map((f) => f.matrix),
@@ -144,12 +153,41 @@ async function main() {
     const i = args.indexOf(`--${name}`);
     return i >= 0 ? args[i + 1] : fallback;
   };
-  const result = await runFleet({
+  const settings = {
     nodes: Number(opt('nodes', 4)),
     durationMs: Number(opt('seconds', 60)) * 1000,
     outageMs: Number(opt('outage', 20)) * 1000,
     log: (line) => console.error(line),
-  });
+  };
+  const other = opt('compare');
+  let result;
+  if (other) {
+    const runs = { reference: [], current: [] };
+    for (let round = 0; round < Number(opt('rounds', 1)); round++) {
+      for (const [name, dist] of [['reference', require('node:path').resolve(other)], ['current', undefined]]) {
+        console.error(`fleet: round ${round + 1}, ${name} build`);
+        runs[name].push(await runFleet({ ...settings, dist, timeReplay: true }));
+      }
+    }
+    const summary = (list) => ({
+      enrolSamplesPerS: median(list.map((r) => r.enrolSamplesPerSBeforeOutage)),
+      replaySeconds: median(list.map((r) => r.replay.seconds)),
+      replayedOps: median(list.map((r) => r.replay.queuedOps)),
+      violations: list.flatMap((r) => r.violations),
+    });
+    const reference = summary(runs.reference);
+    const current = summary(runs.current);
+    result = {
+      reference: { dist: other, ...reference },
+      current,
+      throughputRatio: current.enrolSamplesPerS / reference.enrolSamplesPerS,
+      replaySpeedup: reference.replaySeconds / current.replaySeconds,
+      runs,
+      violations: [...reference.violations, ...current.violations],
+    };
+  } else {
+    result = await runFleet(settings);
+  }
   console.log(JSON.stringify(result, null, 2));
   const out = opt('json');
   if (out) writeFileSync(out, JSON.stringify(result, null, 2));

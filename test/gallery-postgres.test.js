@@ -6,7 +6,7 @@
 // its timeout. A real server with pgvector (test/helpers/postgres.js); it fails when missing.
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
-const { rmSync, mkdirSync, existsSync } = require('node:fs');
+const { rmSync, mkdirSync, existsSync, readdirSync } = require('node:fs');
 const { join } = require('node:path');
 const Database = require('better-sqlite3');
 const { Gallery } = require('../dist');
@@ -432,20 +432,33 @@ describe('gallery on PostgreSQL: fleet, outages, errors', function () {
       await original.add('carol', vs[4], { source: 'c.jpg' });
       const t0 = Date.parse('2026-01-01T00:00:00Z');
       await original.sightings.record(Array.from({ length: 30 }, (_, i) => ({ at: new Date(t0 + Math.floor(i / 3) * 1000).toISOString(), node: 'door', source: 'cam', label: i % 2 ? 'alice' : 'Unknown', similarity: 0.5 + i / 100, box: { x: i, y: 1, width: 2, height: 3 } })));
+      const keyRecord = (id, revoked = null) => ({ id, name: `key ${id}`, scope: 'manage', salt: '0a1b', hash: 'c0ffee', rateLimit: id === 'k1' ? 60 : null, created: '2026-01-02T03:04:05.678Z', revoked });
+      await original.keys.create(keyRecord('k1'));
+      await original.keys.create(keyRecord('k2', '2026-01-03T00:00:00.000Z'));
       const expected = await snapshot(original);
+      const expectedKeys = await original.keys.list();
       await original.close();
 
       const first = await run('--from', file, '--to', url);
       assert.equal(first.code, 0, first.stderr);
-      assert.match(first.stdout, /3 identities: 5 samples copied, 0 already there; 30 sightings copied/);
+      assert.match(first.stdout, /3 identities: 5 samples copied, 0 already there; 30 sightings copied; 2 API keys copied/);
       assert.match(first.stderr, /migrate .*\/5 samples[\s\S]*migrate 5 samples in/);
       const rerun = await run('--from', file, '--to', url, '--quiet');
       assert.equal(rerun.code, 0, rerun.stderr);
-      assert.match(rerun.stdout, /3 identities: 0 samples copied, 5 already there; 0 sightings copied/);
+      assert.match(rerun.stdout, /3 identities: 0 samples copied, 5 already there; 0 sightings copied; 0 API keys copied/);
       assert.equal(rerun.stderr, '');
       const copied = await open(url, { model });
       assert.deepEqual(await snapshot(copied), expected);
+      assert.deepEqual(await copied.keys.list(), expectedKeys, 'the key records, hashes and all, idempotently');
       await copied.close();
+      // A key revoked in the source after a first copy is revoked in the target by the next one.
+      const source = await Gallery.open(file);
+      await source.keys.revoke('k1');
+      await source.close();
+      assert.match((await run('--from', file, '--to', url, '--quiet')).stdout, /; 1 API keys copied/);
+      const revoked = await open(url, { model });
+      assert.notEqual((await revoked.keys.get('k1')).revoked, null);
+      await revoked.close();
 
       const down = await run('--from', url, '--to', back, '--quiet');
       assert.equal(down.code, 0, down.stderr);
@@ -453,6 +466,7 @@ describe('gallery on PostgreSQL: fleet, outages, errors', function () {
       assert.match((await run('--from', url, '--to', back, '--quiet')).stdout, /0 samples copied, 5 already there; 0 sightings copied/);
       const returned = await Gallery.open(back, { readonly: true });
       assert.deepEqual(await snapshot(returned), expected);
+      assert.deepEqual((await returned.keys.list()).map((k) => [k.id, k.hash, k.salt, k.scope, k.revoked !== null]), [['k1', 'c0ffee', '0a1b', 'manage', true], ['k2', 'c0ffee', '0a1b', 'manage', true]]);
       assert.equal(returned.model, model);
       await returned.close();
     });
@@ -471,6 +485,33 @@ describe('gallery on PostgreSQL: fleet, outages, errors', function () {
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /GALLERY_NOT_FOUND/);
     });
+  });
+
+  it('keeps its default outbox in the state folder, never in the model cache', async function () {
+    const saved = { FACE_REID_STATE_DIR: process.env.FACE_REID_STATE_DIR, XDG_STATE_HOME: process.env.XDG_STATE_HOME, FACE_REID_CACHE_DIR: process.env.FACE_REID_CACHE_DIR };
+    const restore = () => {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    };
+    const state = join(dir, 'state');
+    const xdg = join(dir, 'xdg-state');
+    const cache = join(dir, 'model-cache');
+    const files = (folder) => (existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.sqlite')) : []);
+    try {
+      process.env.FACE_REID_CACHE_DIR = cache;
+      process.env.FACE_REID_STATE_DIR = state;
+      process.env.XDG_STATE_HOME = xdg;
+      const a = await Gallery.open(url);
+      await a.add('x', person(1)[0]);
+      await a.close();
+      assert.equal(files(join(state, 'outbox')).length, 1, 'FACE_REID_STATE_DIR/outbox holds the queue');
+      delete process.env.FACE_REID_STATE_DIR;
+      const b = await Gallery.open(url);
+      await b.close();
+      assert.equal(files(join(xdg, 'ov-face-reid', 'outbox')).length, 1, 'else $XDG_STATE_HOME/ov-face-reid/outbox');
+      assert.ok(!existsSync(cache), 'nothing written under the model cache');
+    } finally {
+      restore();
+    }
   });
 
   it('close() ends every connection and releases the outbox', async function () {

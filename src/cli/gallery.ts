@@ -128,7 +128,7 @@ async function migrate(parsed: Parsed): Promise<number> {
   });
   progress.done();
   console.log(
-    `${result.identities} identities: ${result.stored} samples copied, ${result.skipped} already there; ${result.sightings} sightings copied`,
+    `${result.identities} identities: ${result.stored} samples copied, ${result.skipped} already there; ${result.sightings} sightings copied; ${result.apiKeys} API keys copied`,
   );
   return 0;
 }

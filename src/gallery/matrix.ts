@@ -86,7 +86,7 @@ export class EmbeddingMatrix {
     this.indexById = new Map();
   }
 
-  /** Appends rows (the store hands them in id order); returns how many. */
+  /** Appends rows (in the order the store applies them: ids need not increase); returns how many. */
   append(rows: Iterable<MatrixRow>): number {
     const wasEmpty = this.rows === 0 && this.highestSampleId === 0;
     let added = 0;

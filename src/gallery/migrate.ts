@@ -4,8 +4,8 @@
  *
  * Idempotent, so an interrupted copy is finished by running it again: samples are keyed by
  * (identity, source) as in every write, samples without a source by their exact vector, and
- * sightings by (time, node, source, label, track). API keys are not copied (they belong to one
- * service deployment, not to the faces).
+ * sightings by (time, node, source, label, track), API keys by their id (only their salted hashes
+ * exist to copy; a key revoked in the source is revoked in the target, never the reverse).
  */
 import type { Sighting } from './backend';
 import { Gallery } from './store';
@@ -26,6 +26,8 @@ export interface MigrateResult {
   skipped: number;
   /** Sightings written into the target. */
   sightings: number;
+  /** API keys created in the target (or revoked there, as they are in the source). */
+  apiKeys: number;
 }
 
 export interface MigrateOptions {
@@ -54,7 +56,7 @@ export async function migrateGallery(from: string, to: string, options: MigrateO
 }
 
 async function copy(source: Gallery, target: Gallery, options: MigrateOptions): Promise<MigrateResult> {
-  const result: MigrateResult = { identities: 0, stored: 0, skipped: 0, sightings: 0 };
+  const result: MigrateResult = { identities: 0, stored: 0, skipped: 0, sightings: 0, apiKeys: 0 };
   const identities = await source.list();
   const total = identities.reduce((sum, i) => sum + i.samples, 0);
   let seen = 0;
@@ -77,7 +79,20 @@ async function copy(source: Gallery, target: Gallery, options: MigrateOptions): 
     options.onProgress?.({ samples: seen, total, label: identity.label });
   }
   result.sightings = await copySightings(source, target);
+  result.apiKeys = await copyApiKeys(source, target);
   return result;
+}
+
+/** Each record as it is (salt and hash, scope, times); one already in the target is left alone unless the source revoked it. */
+async function copyApiKeys(source: Gallery, target: Gallery): Promise<number> {
+  let copied = 0;
+  for (const key of await source.keys.list()) {
+    const there = await target.keys.get(key.id);
+    if (!there) await target.keys.create(key);
+    else if (key.revoked === null || there.revoked !== null || !(await target.keys.revoke(key.id))) continue;
+    copied++;
+  }
+  return copied;
 }
 
 /**

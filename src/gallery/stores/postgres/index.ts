@@ -3,7 +3,7 @@
  *
  * Each node matches on its own in-memory matrix (never waiting for the network), which the
  * follower keeps equal to the database through the change log and LISTEN/NOTIFY. Writes go
- * through a durable local outbox, one operation at a time and in order: while the database is
+ * through a durable local outbox, in order, many operations per transaction: while the database is
  * reachable a write resolves once it is committed and the local matrix shows it; while it is not,
  * the write resolves as `queued` and is replayed when the link is back (exactly once, by its
  * operation id).
@@ -34,7 +34,7 @@ import { Connection } from './connection';
 import { isTransient } from './errors';
 import { Follower } from './follower';
 import { ListenLink } from './link';
-import { AddOutcome, applyOperation, CHANNEL, newOperation, Operation, OperationBody, Outcome, pruneChangeLog, RemoveOutcome } from './ops';
+import { AddOutcome, applyOperations, CHANNEL, newOperation, Operation, OperationBody, Outcome, pruneChangeLog, RemoveOutcome } from './ops';
 import { openOutbox, Outbox } from './outbox';
 import { apiKeyStore, pruneSightings, querySightings } from './records';
 import { migrate } from './schema';
@@ -50,6 +50,12 @@ const POLL_MS = 5_000;
 export const CHANGE_LOG_KEEP = 100_000;
 /** Own operations between two prunes of the change log. */
 const PRUNE_EVERY = 1_000;
+/**
+ * At most this many outbox operations (and samples) per transaction: replaying an outage's queue
+ * costs a few transactions, catch-ups and NOTIFYs instead of one of each per operation.
+ */
+const BATCH_OPS = 100;
+const BATCH_SAMPLES = 400;
 
 interface Waiter {
   resolve(outcome: Outcome | 'queued'): void;
@@ -279,7 +285,7 @@ export class PostgresStore implements GalleryStore {
       // Resolved from the next turn of the event loop: a caller writing in a loop through an
       // outage must not starve timers and I/O (nor the reconnect) with promises that never wait.
       if (outbox.durable) return new Promise((resolve) => setImmediate(() => resolve('queued')));
-      outbox.delete(op.id);
+      outbox.delete([op.id]);
       return Promise.reject(new FaceReidError(`PostgreSQL at ${this.location} is unavailable and the outbox is disabled: ${this.#lastError ?? 'offline'}`, 'GALLERY_UNAVAILABLE'));
     }
     const settled = new Promise<Outcome | 'queued'>((resolve, reject) => this.#waiters.set(op.id, { resolve, reject }));
@@ -287,7 +293,7 @@ export class PostgresStore implements GalleryStore {
     return settled;
   }
 
-  /** Sends outbox operations oldest first, one at a time, until it is empty or the link drops. */
+  /** Sends outbox operations oldest first, in batches, until it is empty or the link drops. */
   #drain(): Promise<void> {
     if (this.#draining) return this.#draining;
     this.#draining = this.#drainLoop().finally(() => {
@@ -301,31 +307,40 @@ export class PostgresStore implements GalleryStore {
   async #drainLoop(): Promise<void> {
     const outbox = this.#outbox;
     if (!outbox) return;
+    // After a batch the database refused, its operations go one by one to find the refused one.
+    let singles = 0;
     while (!this.#closed && this.#state !== 'offline') {
-      const op = outbox.first();
-      if (!op) return;
-      let outcome: Outcome;
+      const batch = takeBatch(outbox.oldest(singles > 0 ? 1 : BATCH_OPS));
+      if (batch.length === 0) return;
+      let outcomes: Outcome[];
       try {
-        outcome = await applyOperation(this.#connection, op);
+        outcomes = await applyOperations(this.#connection, batch);
       } catch (err) {
         if (isTransient(err)) {
           this.#lost(err as Error);
           return;
         }
+        if (batch.length > 1) {
+          singles = batch.length;
+          continue;
+        }
         // The database will never take this one (it is not an outage): drop it, say why.
-        outbox.delete(op.id);
-        this.#settle(op, err as Error);
+        outbox.delete([batch[0].id]);
+        this.#settle(batch[0], err as Error);
+        singles = Math.max(0, singles - 1);
         continue;
       }
-      outbox.delete(op.id);
+      singles = Math.max(0, singles - batch.length);
+      outbox.delete(batch.map((op) => op.id));
       let followError: unknown;
-      if (op.kind !== 'sightings' && this.#follower) {
-        // The write's promise resolves once the local matrix shows it.
+      if (batch.some((op) => op.kind !== 'sightings') && this.#follower) {
+        // The writes' promises resolve once the local matrix shows them: one catch-up per batch.
         await this.#follower.pull().catch((err) => (followError = err));
       }
-      this.#settle(op, null, outcome);
+      batch.forEach((op, i) => this.#settle(op, null, outcomes[i]));
       if (followError !== undefined && isTransient(followError)) this.#lost(followError as Error);
-      if (++this.#opsSincePrune >= PRUNE_EVERY) {
+      this.#opsSincePrune += batch.length;
+      if (this.#opsSincePrune >= PRUNE_EVERY) {
         this.#opsSincePrune = 0;
         await pruneChangeLog(this.#connection, CHANGE_LOG_KEEP).catch(() => undefined);
       }
@@ -349,7 +364,7 @@ export class PostgresStore implements GalleryStore {
     for (const [id, waiter] of this.#waiters) {
       if (durable) waiter.resolve('queued');
       else {
-        this.#outbox?.delete(id);
+        this.#outbox?.delete([id]);
         waiter.reject(err);
       }
     }
@@ -359,7 +374,9 @@ export class PostgresStore implements GalleryStore {
   // --- following and the link ---------------------------------------------------------------
 
   async #follow(): Promise<void> {
-    if (this.#closed || this.#state !== 'connected' || !this.#follower) return;
+    // Also while catching up: replaying a long outbox takes a while, and other nodes' writes
+    // meanwhile must reach this node's matrix as they come, not only after each replayed batch.
+    if (this.#closed || this.#state === 'offline' || !this.#follower) return;
     try {
       await this.#follower.pull();
     } catch (err) {
@@ -408,6 +425,19 @@ export class PostgresStore implements GalleryStore {
     this.#live();
     if (this.readonly) throw new FaceReidError(`cannot ${what}: the gallery ${this.location} was opened read-only`, 'GALLERY_ERROR');
   }
+}
+
+/** The leading operations of `ops` that fit one transaction (always at least one). */
+function takeBatch(ops: Operation[]): Operation[] {
+  let samples = 0;
+  let n = 0;
+  while (n < ops.length) {
+    const op = ops[n];
+    samples += op.kind === 'add' ? op.samples.length : 1;
+    if (n > 0 && samples > BATCH_SAMPLES) break;
+    n++;
+  }
+  return ops.slice(0, n);
 }
 
 export async function openPostgresStore(url: string, options: StoreOpenOptions): Promise<PostgresStore> {

@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { FaceReidError } from '../../../errors';
 import type { Operation } from './ops';
 
@@ -22,19 +22,28 @@ export interface Outbox {
   readonly path: string | null;
   readonly durable: boolean;
   put(op: Operation): void;
-  /** The oldest waiting operation. */
-  first(): Operation | undefined;
-  delete(id: string): void;
+  /** The oldest waiting operations, oldest first, at most `limit`. */
+  oldest(limit: number): Operation[];
+  /** Removes applied (or refused) operations, all at once. */
+  delete(ids: string[]): void;
   depth(): number;
   close(): void;
 }
 
 const SLOTS = 16;
 
-/** `FACE_REID_CACHE_DIR`, else ~/.cache/ov-face-reid, then outbox/. */
+/**
+ * `FACE_REID_STATE_DIR`, else `$XDG_STATE_HOME/ov-face-reid`, else ~/.local/state/ov-face-reid,
+ * then outbox/. State, not cache: an outbox holds acknowledged writes, so it must not live where
+ * caches are wiped (nor inside the model cache, FACE_REID_CACHE_DIR).
+ */
 export function defaultOutboxDir(): string {
-  const fromEnv = process.env.FACE_REID_CACHE_DIR;
-  return join(fromEnv ? resolve(fromEnv) : join(homedir(), '.cache', 'ov-face-reid'), 'outbox');
+  const stateDir = process.env.FACE_REID_STATE_DIR;
+  if (stateDir) return join(resolve(stateDir), 'outbox');
+  const xdg = process.env.XDG_STATE_HOME;
+  // XDG: a relative XDG_STATE_HOME is invalid and must be ignored.
+  const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.local', 'state');
+  return join(base, 'ov-face-reid', 'outbox');
 }
 
 /** `location` is the URL without its password: the password is no part of the file name. */
@@ -94,7 +103,7 @@ class SqliteOutbox implements Outbox {
   private constructor(private readonly db: Database.Database, readonly path: string) {
     this.statements = {
       put: db.prepare('INSERT INTO ops (id, body) VALUES (?, ?)'),
-      first: db.prepare('SELECT body FROM ops ORDER BY seq LIMIT 1').pluck(),
+      oldest: db.prepare('SELECT body FROM ops ORDER BY seq LIMIT ?').pluck(),
       delete: db.prepare('DELETE FROM ops WHERE id = ?'),
       depth: db.prepare('SELECT count(*) FROM ops').pluck(),
     };
@@ -104,13 +113,15 @@ class SqliteOutbox implements Outbox {
     this.statements.put.run(op.id, JSON.stringify(op));
   }
 
-  first(): Operation | undefined {
-    const body = this.statements.first.get() as string | undefined;
-    return body === undefined ? undefined : (JSON.parse(body) as Operation);
+  oldest(limit: number): Operation[] {
+    return (this.statements.oldest.all(limit) as string[]).map((body) => JSON.parse(body) as Operation);
   }
 
-  delete(id: string): void {
-    this.statements.delete.run(id);
+  delete(ids: string[]): void {
+    // One SQLite transaction: one fsync for a whole replayed batch, not one per operation.
+    this.db.transaction(() => {
+      for (const id of ids) this.statements.delete.run(id);
+    })();
   }
 
   depth(): number {
@@ -122,7 +133,7 @@ class SqliteOutbox implements Outbox {
   }
 }
 
-/** `outbox: false`: writes still go out one by one in order, but nothing outlives the process. */
+/** `outbox: false`: writes still go out in order, but nothing outlives the process. */
 class MemoryOutbox implements Outbox {
   readonly path = null;
   readonly durable = false;
@@ -132,13 +143,15 @@ class MemoryOutbox implements Outbox {
     this.ops.push(op);
   }
 
-  first(): Operation | undefined {
-    return this.ops[0];
+  oldest(limit: number): Operation[] {
+    return this.ops.slice(0, limit);
   }
 
-  delete(id: string): void {
-    const i = this.ops.findIndex((op) => op.id === id);
-    if (i >= 0) this.ops.splice(i, 1);
+  delete(ids: string[]): void {
+    for (const id of ids) {
+      const i = this.ops.findIndex((op) => op.id === id);
+      if (i >= 0) this.ops.splice(i, 1);
+    }
   }
 
   depth(): number {

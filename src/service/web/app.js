@@ -165,19 +165,26 @@ function drawFaces(image, faces) {
   g.drawImage(image, 0, 0, canvas.width, canvas.height);
   g.lineWidth = 3;
   g.font = '600 15px system-ui, sans-serif';
-  for (const face of faces) {
+  const boxes = faces.map((face, i) => {
     const known = face.label !== 'Unknown';
-    const color = known ? '#00c853' : '#ff9100';
-    const { x, y, width, height } = face.box;
-    g.strokeStyle = color;
-    g.strokeRect(x * scale, y * scale, width * scale, height * scale);
-    const caption = known ? `${displayName(face.label)} ${face.similarity.toFixed(2)}` : 'Unknown';
-    const textWidth = g.measureText(caption).width + 8;
-    const top = Math.max(0, y * scale - 22);
-    g.fillStyle = color;
-    g.fillRect(x * scale - 1.5, top, textWidth, 22);
+    const b = face.box;
+    return { i, known, face, color: known ? '#00c853' : '#ff9100', x: b.x * scale, y: b.y * scale, w: b.width * scale, h: b.height * scale };
+  });
+  for (const b of boxes) {
+    g.strokeStyle = b.color;
+    g.strokeRect(b.x, b.y, b.w, b.h);
+  }
+  // Captions after every box, the named faces last: in a crowd an Unknown's caption never covers
+  // a name. Named faces are captioned above their box, Unknown ones below, numbered as the list.
+  for (const b of [...boxes.filter((x) => !x.known), ...boxes.filter((x) => x.known)]) {
+    const caption = b.known ? `${b.i + 1} ${displayName(b.face.label)} ${b.face.similarity.toFixed(2)}` : `${b.i + 1} Unknown`;
+    const width = g.measureText(caption).width + 8;
+    const top = b.known ? Math.max(0, b.y - 22) : Math.min(canvas.height - 22, b.y + b.h);
+    const left = Math.max(0, Math.min(canvas.width - width, b.x - 1.5));
+    g.fillStyle = b.color;
+    g.fillRect(left, top, width, 22);
     g.fillStyle = '#fff';
-    g.fillText(caption, x * scale + 3, top + 16);
+    g.fillText(caption, left + 4, top + 16);
   }
 }
 

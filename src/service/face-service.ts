@@ -180,6 +180,18 @@ export class FaceService {
     return { label, source, status, face };
   }
 
+  /**
+   * Several pictures of one identity at once: every picture is analysed first, then all samples
+   * are stored in one transaction, so a picture without a face stores none of them.
+   */
+  async enrolAll(label: string, images: { bytes: Buffer; field: string }[], options: FaceOptions = {}): Promise<{ stored: number; duplicates: number; queued: number }> {
+    checkLabel(label, 'label');
+    const faces = await Promise.all(images.map((image) => this.largestFace(image.bytes, { ...options, field: image.field })));
+    const model = this.pipeline.embeddingModel;
+    const thumbnail = images.length > 0 ? await this.#thumbnailFor(label, images[0].bytes, faces[0]) : {};
+    return this.gallery.addMany(images.map((image, i) => ({ label, embedding: faces[i].embedding, meta: { ...(i === 0 ? thumbnail : {}), source: contentId(image.bytes) }, model })));
+  }
+
   /** The thumbnail meta for a sample of `label`: only while the identity has none yet. */
   async #thumbnailFor(label: string, bytes: Buffer, face: Face): Promise<Record<string, string>> {
     try {

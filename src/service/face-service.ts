@@ -19,6 +19,7 @@ import type { ServiceMetrics } from './metrics';
 import type { ServiceGallery } from './gallery-port';
 import { ServiceError, badField } from './errors';
 import { checkModel } from '../gallery/model';
+import { THUMBNAIL_KEY, makeThumbnail, thumbnailOf } from './thumbnail';
 
 
 export interface FaceOptions {
@@ -174,7 +175,8 @@ export class FaceService {
     checkLabel(label, 'label');
     const face = await this.largestFace(bytes, options);
     const source = options.source ?? contentId(bytes);
-    const status = await this.gallery.add(label, face.embedding, { ...options.meta, source }, { model: this.pipeline.embeddingModel });
+    const thumbnail = await this.#thumbnailFor(label, bytes, face);
+    const status = await this.gallery.add(label, face.embedding, { ...options.meta, ...thumbnail, source }, { model: this.pipeline.embeddingModel });
     return { label, source, status, face };
   }
 
@@ -186,7 +188,23 @@ export class FaceService {
     checkLabel(label, 'label');
     const faces = await Promise.all(images.map((image) => this.largestFace(image.bytes, { ...options, field: image.field })));
     const model = this.pipeline.embeddingModel;
-    return this.gallery.addMany(images.map((image, i) => ({ label, embedding: faces[i].embedding, meta: { source: contentId(image.bytes) }, model })));
+    const thumbnail = images.length > 0 ? await this.#thumbnailFor(label, images[0].bytes, faces[0]) : {};
+    return this.gallery.addMany(images.map((image, i) => ({ label, embedding: faces[i].embedding, meta: { ...(i === 0 ? thumbnail : {}), source: contentId(image.bytes) }, model })));
+  }
+
+  /** The thumbnail meta for a sample of `label`: only while the identity has none yet. */
+  async #thumbnailFor(label: string, bytes: Buffer, face: Face): Promise<Record<string, string>> {
+    try {
+      if (await this.gallery.hasLabel(label)) {
+        const identity = (await this.gallery.list()).find((i) => i.label === label);
+        if (thumbnailOf(identity?.meta)) return {};
+      }
+      return { [THUMBNAIL_KEY]: (await makeThumbnail(bytes, face.box)).toString('base64') };
+    } catch {
+      // A picture for the web page is not worth failing an enrolment over (an offline database
+      // or an image sharp reads differently): the identity keeps no thumbnail until a later sample.
+      return {};
+    }
   }
 
   /** The identity and its sample of `source`, if some identity has it. */

@@ -27,6 +27,7 @@ import { identifyRoutes } from './routes/identify';
 import { identityRoutes } from './routes/identities';
 import { sightingRoutes } from './routes/sightings';
 import { verifyRoutes } from './routes/verify';
+import { webRoutes } from './routes/web';
 import { comprefaceRoutes, COMPREFACE_NO_FACE } from './compat/compreface';
 import { deepstackRoutes } from './compat/deepstack';
 
@@ -183,6 +184,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
   await app.register(streamRoutes, { streams, metrics, isClosing: () => closing });
   await app.register(comprefaceRoutes, { service });
   await app.register(deepstackRoutes, { service });
+  await app.register(webRoutes);
 
   app.get('/openapi.json', { config: { hidden: true } }, async () =>
     openapi.document({

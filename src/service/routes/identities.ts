@@ -8,6 +8,7 @@ import { imageField, textField } from '../images';
 import { checkLabel } from '../face-service';
 import { boxSchema, imageBody, jsonImageBody } from '../schemas';
 import type { RouteOptions } from './analyze';
+import { thumbnailOf, withoutThumbnail } from '../thumbnail';
 
 const labelParams = {
   type: 'object',
@@ -20,10 +21,11 @@ const identitySchema = {
   properties: {
     label: { type: 'string' },
     samples: { type: 'integer' },
-    meta: { type: 'object', additionalProperties: true },
+    meta: { type: 'object', additionalProperties: true, description: 'The identity\'s meta, without the thumbnail bytes' },
+    thumbnail: { type: 'boolean', description: 'Whether GET /v1/identities/{label}/thumbnail has a picture' },
     created: { type: 'string', format: 'date-time' },
   },
-  required: ['label', 'samples', 'created'],
+  required: ['label', 'samples', 'thumbnail', 'created'],
 } as const;
 
 export const identityRoutes: FastifyPluginAsync<RouteOptions> = async (app, { service }) => {
@@ -39,7 +41,29 @@ export const identityRoutes: FastifyPluginAsync<RouteOptions> = async (app, { se
         response: { 200: { type: 'object', properties: { identities: { type: 'array', items: identitySchema } }, required: ['identities'] } },
       },
     },
-    async () => ({ identities: await gallery.list() }),
+    async () => ({
+      identities: (await gallery.list()).map((i) => ({ ...i, meta: withoutThumbnail(i.meta), thumbnail: thumbnailOf(i.meta) !== undefined })),
+    }),
+  );
+
+  app.get<{ Params: { label: string } }>(
+    '/v1/identities/:label/thumbnail',
+    {
+      config: { scope: 'recognize' },
+      schema: {
+        summary: 'The identity\'s thumbnail (96x96 JPEG of the face of its first sample added through the service); 404 when it has none',
+        tags: ['v1'],
+        params: labelParams,
+      },
+    },
+    async (request, reply) => {
+      const label = checkLabel(request.params.label, 'label');
+      const identity = (await gallery.list()).find((i) => i.label === label);
+      if (!identity) throw new ServiceError(404, 'NOT_FOUND', `no identity "${label}"`, { field: 'label' });
+      const jpeg = thumbnailOf(identity.meta);
+      if (!jpeg) throw new ServiceError(404, 'NOT_FOUND', `identity "${label}" has no thumbnail`, { field: 'label' });
+      return reply.type('image/jpeg').header('cache-control', 'private, no-cache').send(jpeg);
+    },
   );
 
   app.get<{ Params: { label: string } }>(

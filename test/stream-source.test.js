@@ -105,6 +105,15 @@ describe('stream sources (ffmpeg)', function () {
     for (let i = 1; i < frames.length; i++) assert.ok(frames[i].index > frames[i - 1].index);
   });
 
+  it('paces a realtime file at its own frame rate', async () => {
+    const started = Date.now();
+    const { frames } = await consume(openSource(clip, { realtime: true, poolSize: 8 }));
+    const seconds = (Date.now() - started) / 1000;
+    assert.strictEqual(frames.length, FPS * SECONDS, 'a consumer that keeps up loses nothing');
+    // ffmpeg -re releases frames no faster than their timestamps (the first ones come at once).
+    assert.ok(seconds >= SECONDS * 0.85, `${FPS * SECONDS} frames of a ${SECONDS} s clip took only ${seconds} s`);
+  });
+
   it('reports a missing file, a corrupt file and a missing ffmpeg as typed error events', async () => {
     const cases = [
       [openSource(join(dir, 'missing.mp4')), 'STREAM_SOURCE_FAILED', /missing\.mp4: no such file/],

@@ -107,14 +107,20 @@ export class DecoderProcess {
     // Paused before it connects, so nothing is read until the frame size is known.
     socket.pause();
     this.#socket = socket;
-    const theirEnd = await accepted;
-    server.close();
-
     let socketDone!: () => void;
     const socketClosed = new Promise<void>((resolve) => (socketDone = resolve));
     socket.once('close', () => socketDone());
     // A reset when ffmpeg dies mid-write is reported through the process's exit, not here.
-    socket.on('error', () => undefined);
+    let connectFailed!: (err: Error) => void;
+    const failed = new Promise<never>((_, reject) => (connectFailed = reject));
+    socket.on('error', (err) => connectFailed(err));
+    failed.catch(() => undefined);
+    let theirEnd: Socket;
+    try {
+      theirEnd = await Promise.race([accepted, failed]);
+    } finally {
+      server.close();
+    }
 
     let child: ChildProcess;
     try {

@@ -22,7 +22,7 @@ import type { FrameRecord, StreamEvent } from './events';
 import { FairScheduler } from './fair-scheduler';
 import { IdentityResolver, type FaceMatcher, type IdentityChange } from './identity';
 import { viewQuality } from './quality';
-import { openSource, type FrameSource, type PushedFrame, type SourceOptions, type SourceStats, type VideoFrame } from './source';
+import { openSource, sourceOptionsFromConfig, type FrameSource, type PushedFrame, type SourceOptions, type SourceStats, type VideoFrame } from './source';
 import type { TrackerOptions } from './tracker';
 import { dot } from './tracker';
 import { distinctViews, type FaceView } from './views';
@@ -44,7 +44,10 @@ export interface FaceStreamOptions {
   visitors?: { threshold?: number; retentionMs?: number };
   embed?: EmbedPolicyOptions;
   tracker?: TrackerOptions;
-  /** Options for sources given as paths, URLs or iterables (see openSource). */
+  /**
+   * Options for sources given as paths, URLs or iterables (see openSource), over the ffmpeg
+   * settings of the pipeline's configuration (`ffmpeg.path`, `hwaccel`, `hwaccelDevice`, `inputOptions`).
+   */
   source?: SourceOptions;
   /** Write identifications to the gallery's sightings log. Default true when there is a gallery. */
   sightings?: boolean;
@@ -199,7 +202,9 @@ export class FaceStream extends EventEmitter {
     if (this.#closed) throw new FaceReidError('the stream is closed', 'STREAM_CLOSED');
     if (typeof name !== 'string' || name === '' || name.includes('/')) throw invalidType('a non-empty camera name without "/"', 'name', name);
     if (this.#cameras.has(name)) throw outOfRange('a camera name not in use', 'name', name);
-    const source = isFrameSource(input) ? input : openSource(input as string, options ?? this.#sourceOptions);
+    // The configuration's ffmpeg settings (path, hardware decoding, input options) under the
+    // caller's: an option left undefined (a CLI flag not given) keeps the configured value.
+    const source = isFrameSource(input) ? input : openSource(input as string, { ...sourceOptionsFromConfig(this.#pipeline.config), ...definedOnly(options ?? this.#sourceOptions) });
     const session = new CameraSession(name, this.#policy, this.#identity, { tracker: this.#tracker });
     session.onEnded = (info, identity) => this.#remember(info, identity.kind === 'visitor' ? identity.label ?? undefined : undefined);
     const camera: Camera = {
@@ -476,6 +481,10 @@ export class FaceStream extends EventEmitter {
   #finishIterators(): void {
     for (const it of this.#iterators) it.wake?.();
   }
+}
+
+function definedOnly<T extends object>(options: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function isFrameSource(value: unknown): value is FrameSource {

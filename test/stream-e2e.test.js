@@ -217,4 +217,21 @@ describe('FaceStream end to end', function () {
     for (let i = 0; i < 40 && ffmpegProcessesNaming(server.url).length > 0; i++) await delay(50);
     assert.deepEqual(ffmpegProcessesNaming(server.url), [], 'no ffmpeg left, orphans included');
   });
+
+  it('an event iterator nobody reads holds at most maxQueuedEvents; the overflow is counted', async function () {
+    assert.throws(() => new FaceStream(pipeline, { maxQueuedEvents: 0 }), { name: 'RangeError', message: 'Expected an integer >= 1 for maxQueuedEvents but received 0' });
+    const stream = new FaceStream(pipeline, { gallery, sightings: false, maxQueuedEvents: 3 });
+    const unread = stream.events();
+    const heard = [];
+    stream.on('event', (e) => heard.push(e));
+    stream.addSource('door', video);
+    await until(() => heard.length >= 12, 120000, 'events');
+    assert.equal(stream.stats.iterators.open, 1);
+    await stream.close();
+    assert.equal(stream.stats.iterators.dropped, heard.length - 3);
+    const left = [];
+    for await (const e of unread) left.push(e);
+    assert.deepEqual(left, heard.slice(-3), 'the newest events wait, the oldest were dropped');
+    assert.equal(stream.stats.iterators.open, 0);
+  });
 });

@@ -234,4 +234,51 @@ describe('FaceStream end to end', function () {
     assert.deepEqual(left, heard.slice(-3), 'the newest events wait, the oldest were dropped');
     assert.equal(stream.stats.iterators.open, 0);
   });
+
+  it('face-reid watch --promote visitor-N=LABEL enrols a stranger from the stream; their later visit is named', async function () {
+    const events = await eventsOfVideo();
+    const returning = events.find((e) => e.type === 'track.identified' && e.kind === 'visitor' && e.returning);
+    assert.ok(returning, 'the video has a returning stranger');
+    const visitor = returning.label;
+    // The CLI works on a copy of the gallery: this one stays as it is for the other tests.
+    const copy = join(work, 'promote.sqlite');
+    for (const suffix of ['', '-wal', '-shm']) if (existsSync(join(work, `gallery.sqlite${suffix}`))) copyFileSync(join(work, `gallery.sqlite${suffix}`), copy + suffix);
+    const out = join(work, 'promote-events.jsonl');
+    const cli = join(__dirname, '..', 'dist', 'cli', 'main.js');
+    const run = (args) =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [cli, 'watch', ...args, '--model-dir', modelsDir()], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('exit', (code) => resolve({ code, stderr }));
+      });
+    const { code, stderr } = await run([`door=${video}`, '--gallery', copy, '--out', out, '--promote', `${visitor}=Promoted_Visitor`]);
+    assert.equal(code, 0, stderr);
+    const m = new RegExp(`promoted ${visitor} to Promoted_Visitor \\((\\d+) views from (door/t\\d+(, )?)+\\)`).exec(stderr);
+    assert.ok(m, stderr);
+    const written = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const promotedAt = written.find((e) => e.type === 'track.ended' && e.label === visitor);
+    assert.ok(promotedAt, `the first visit of ${visitor} ended`);
+    assert.ok(
+      written.some((e) => e.type === 'track.identified' && e.kind === 'gallery' && e.label === 'Promoted_Visitor' && e.frame > promotedAt.frame),
+      'the later visit is named by the gallery',
+    );
+    const promoted = await Gallery.open(copy);
+    try {
+      assert.equal((await promoted.samples('Promoted_Visitor')).length, Number(m[1]));
+    } finally {
+      await promoted.close();
+    }
+
+    // Bad requests: a typed error, an id never seen, no gallery.
+    const never = await run([`door=${video}`, '--gallery', copy, '--promote', 'visitor-999=Nobody', '--out', join(work, 'never.jsonl')]);
+    assert.equal(never.code, 1);
+    assert.match(never.stderr, /could not promote visitor-999 to Nobody: no track ended with that id/);
+    const noGallery = await run([`door=${video}`, '--promote', 'visitor-1=X']);
+    assert.notEqual(noGallery.code, 0);
+    assert.match(noGallery.stderr, /--gallery with --promote/);
+    const malformed = await run([`door=${video}`, '--gallery', copy, '--promote', 'visitor-1']);
+    assert.notEqual(malformed.code, 0);
+    assert.match(malformed.stderr, /Expected ID=LABEL .* for --promote but received "visitor-1"/);
+  });
 });

@@ -282,6 +282,7 @@ function blit(frame, width, height, tile, size, x, y) {
 /**
  * Makes (or reuses) a video with its ground truth. Returns { dir, video, truthFile,
  * enrolmentFile, truth, enrolment }.
+ * @param {Partial<typeof DEFAULTS> & { outDir?: string, dataDir?: string, ffmpegPath?: string }} [userOptions]
  */
 async function makeVideo(userOptions = {}) {
   const options = { ...DEFAULTS, ...userOptions };

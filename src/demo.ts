@@ -3,13 +3,14 @@
  * group photo from another picture of each plus one stranger, identify it, draw the answer.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { FaceReidError } from './errors';
 import { enrollFolder } from './gallery';
 import { identifyFaces, identityAnnotations, largestFaceEmbedding, openGalleryFor, type IdentifiedFace } from './identify';
 import { FacePipeline, type FacePipelineOptions } from './pipeline';
 import { writeAnnotated } from './render/annotate';
+import { DEMO_VIDEO, makeVideo } from './video/make-video';
 
 export interface DemoOptions {
   /** A folder of <person>/<picture>.jpg (LFW layout). */
@@ -28,6 +29,12 @@ export interface DemoResult {
   enrolled: string[];
   stranger: string;
   faces: IdentifiedFace[];
+  /**
+   * The generated demo video (people entering, crossing, leaving; some enrolled into the gallery
+   * too, some strangers) for the stream part, or undefined when the folder is not the LFW images
+   * with their landmarks (the generator places faces by them).
+   */
+  video: { file: string; enrolled: string[]; strangers: string[] } | undefined;
 }
 
 /** Where the LFW development images are, if this checkout can see them. */
@@ -88,9 +95,33 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const faces = await identifyFaces(pipeline, gallery, photo);
     const annotated = join(options.outDir, 'identified.jpg');
     await writeAnnotated(photo, identityAnnotations(faces), annotated);
-    return { gallery: galleryFile, photo, annotated, enrolled: enrolled.map((p) => p.name), stranger: stranger.name, faces };
+    const video = await demoVideo(options.people, options.outDir, pipeline, gallery, log);
+    return { gallery: galleryFile, photo, annotated, enrolled: enrolled.map((p) => p.name), stranger: stranger.name, faces, video };
   } finally {
     await gallery.close();
     await pipeline.close();
   }
+}
+
+/** Generates the demo video from the LFW images and enrols its known people (pictures not in the video). */
+async function demoVideo(people: string, outDir: string, pipeline: FacePipeline, gallery: Awaited<ReturnType<typeof openGalleryFor>>, log: (line: string) => void): Promise<DemoResult['video']> {
+  const imageSet = basename(resolve(people));
+  const dataDir = dirname(dirname(resolve(people)));
+  const landmarks = join(dataDir, 'lfw', imageSet === 'raw150' ? 'landmarks.txt' : 'landmarks-deepfunneled.txt');
+  if (!['deepfunneled250', 'raw150'].includes(imageSet) || !existsSync(landmarks)) {
+    log(`no stream demo: ${people} is not the LFW images with their landmarks (${landmarks})`);
+    return undefined;
+  }
+  log('generating the demo video (people entering, crossing and leaving) ...');
+  const made = await makeVideo({ ...DEMO_VIDEO, imageSet, dataDir, outDir: join(outDir, 'video') });
+  for (const { name, files } of made.enrolment) {
+    for (const file of files) {
+      const embedding = await largestFaceEmbedding(pipeline, file);
+      if (embedding) await gallery.add(name, embedding, { source: file }, { model: pipeline.embeddingModel });
+    }
+  }
+  const enrolled = made.enrolment.map((e: { name: string }) => e.name);
+  const strangers = made.truth.people.filter((p: { role: string }) => p.role === 'stranger').map((p: { name: string }) => p.name);
+  log(`demo video ${made.video}: ${made.truth.frameCount} frames; enrolled from other pictures: ${enrolled.join(', ')}; strangers: ${strangers.join(', ')}`);
+  return { file: made.video, enrolled, strangers };
 }

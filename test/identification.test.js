@@ -2,7 +2,7 @@
 // Identification against the real gallery on LFW dev (deep-funneled images, annotated landmarks,
 // FP16), the enrol/identify CLI on real photos, and the bundled demo.
 const assert = require('node:assert/strict');
-const { mkdtempSync, mkdirSync, copyFileSync, existsSync, readdirSync } = require('node:fs');
+const { mkdtempSync, mkdirSync, copyFileSync, existsSync, readdirSync, readFileSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 const { tmpdir } = require('node:os');
 const { execFileSync, spawnSync } = require('node:child_process');
@@ -11,6 +11,9 @@ const { readLandmarks } = require('../dist/eval/lfw-data');
 const { closedSet, openSetScores, openSetAt } = require('../dist/eval/identification');
 const { DEFAULT_MATCH_THRESHOLD, Gallery } = require('../dist/gallery');
 const { modelsDir, dataDir, outputDir, projectRoot } = require('./helpers/env');
+const { validate } = require('./helpers/json-schema');
+const { EVENT_SCHEMAS } = require('../dist');
+const { DEMO_VIDEO } = require('../dist/video/make-video');
 
 describe('LFW dev identification with the gallery', function () {
   this.timeout(600000);
@@ -91,20 +94,39 @@ describe('CLI: enroll, identify, gallery list, demo', function () {
     assert.doesNotMatch(enrollNowhere.stderr, /\n\s+at /);
   });
 
-  it('the demo enrolls four people, and names them in a group photo with a stranger left Unknown', async () => {
+  it('the demo enrolls four people and names them in a group photo with a stranger left Unknown, then watches a generated video', async () => {
     const out = outputDir('demo');
     const text = cli(['demo', '--out', out]);
+    const videoLine = /enrolled from other pictures: (.+); strangers: (.+)/.exec(text);
+    assert.ok(videoLine, text);
+    const videoPeople = videoLine[1].split(', ');
     const gallery = await Gallery.open(join(out, 'demo-gallery.sqlite'), { readonly: true });
     try {
-      assert.equal(await gallery.count(), 4);
+      const labels = (await gallery.list()).map((i) => i.label);
+      assert.equal(labels.length, new Set([...labels]).size);
+      for (const name of videoPeople) assert.ok(labels.includes(name), `${name} enrolled for the video`);
+      assert.equal(labels.length, 4 + videoPeople.filter((n) => !text.split('\n')[0].includes(n)).length);
       assert.equal(gallery.model, 'face-reidentification-retail-0095/FP16');
     } finally {
       await gallery.close();
     }
-    const named = text.split('\n').filter((l) => /similarity/.test(l));
+    const named = text.split('\n').filter((l) => /^ {2}\S+ +similarity \d/.test(l));
     assert.equal(named.length, 5, text);
     assert.equal(named.filter((l) => l.trim().startsWith('Unknown')).length, 1, text);
     assert.ok(existsSync(join(out, 'identified.jpg')));
+
+    // The stream part: events printed as they happen (the same as the events file), every one
+    // matching its schema, the video's enrolled people named; a frame record per frame; the annotated video.
+    const events = readFileSync(join(out, 'stream-events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const printed = text.split('\n').filter((l) => l.startsWith('{"type":"track.')).map((l) => JSON.parse(l));
+    assert.deepEqual(printed, events);
+    for (const e of events) assert.deepEqual(validate(EVENT_SCHEMAS[e.type], e), [], JSON.stringify(e));
+    const named2 = new Set(events.filter((e) => e.type === 'track.identified' && e.kind === 'gallery').map((e) => e.label));
+    assert.ok(videoPeople.every((n) => named2.has(n)), `named in the video: ${[...named2]}`);
+    assert.ok(!videoLine[2].split(', ').some((n) => named2.has(n)), 'no stranger is named');
+    const frames = readFileSync(join(out, 'stream-frames.jsonl'), 'utf8').trim().split('\n');
+    assert.equal(frames.length, DEMO_VIDEO.seconds * DEMO_VIDEO.fps);
+    assert.ok(statSync(join(out, 'stream-annotated.mp4')).size > 10000);
   });
 });
 

@@ -1,14 +1,20 @@
-/** face-reid demo: enroll a small gallery, identify a group photo, write the annotated picture. */
-import { resolve } from 'node:path';
+/**
+ * face-reid demo: enroll a small gallery, identify a group photo, write the annotated picture;
+ * then watch a generated video with the same gallery (the `watch` command itself).
+ */
+import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { defaultPeopleFolder, runDemo } from '../demo';
 import { parse, pipelineFlags, pipelineOptionsFrom, printHelp } from './common';
+import { run as watch } from './watch';
 
-export const summary = 'the main job on bundled defaults: enroll a demo gallery, identify a group photo, annotate it';
+export const summary = 'the main job on bundled defaults: enroll a demo gallery, identify a group photo, then watch a generated video';
 
 const usage = `Usage: face-reid demo [--people DIR] [--out DIR] [--count N] [--config FILE] [--device D] [--model-dir DIR]
   --people  a folder of <person>/<picture>.jpg (default: the LFW development images in FACE_REID_DATA or ../shared/data)
-  --out     where the gallery, the group photo and the annotated picture go (default: demo-output)`;
+  --out     where the gallery, the group photo, the annotated picture, the demo video, its annotated copy
+            (stream-annotated.mp4), its events (stream-events.jsonl) and frames (stream-frames.jsonl) go
+            (default: demo-output)`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, { ...pipelineFlags, people: { type: 'string' }, out: { type: 'string' }, count: { type: 'string' } }, false);
@@ -30,5 +36,29 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`identified ${result.faces.length} face(s):`);
   for (const f of result.faces) console.log(`  ${f.label.padEnd(24)} similarity ${f.similarity.toFixed(3)} at x=${Math.round(f.box.x)}`);
   console.log(`annotated picture: ${result.annotated}`);
-  return 0;
+  if (!result.video) return 0;
+  console.log(`watching ${result.video.file} (events as they happen):`);
+  const out = (name: string) => join(outDir, name);
+  const status = await watch([
+    `demo=${result.video.file}`,
+    '--gallery', result.gallery,
+    '--sink', `jsonl:${out('stream-events.jsonl')}`,
+    '--frames', out('stream-frames.jsonl'),
+    '--video', out('stream-annotated.mp4'),
+    ...forwarded(argv),
+  ]);
+  console.log(`annotated video: ${out('stream-annotated.mp4')}; per-frame tracks: ${out('stream-frames.jsonl')}; events: ${out('stream-events.jsonl')}`);
+  return status;
+}
+
+/** The pipeline flags given to the demo, passed on to watch (the same models and devices). */
+function forwarded(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i].split('=')[0];
+    if (!['--config', '--device', '--precision', '--model-dir', '--confidence', '--min-face'].includes(flag)) continue;
+    out.push(argv[i]);
+    if (!argv[i].includes('=') && i + 1 < argv.length) out.push(argv[++i]);
+  }
+  return out;
 }

@@ -4,7 +4,7 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { outOfRange } from '../errors';
+import { invalidType, outOfRange } from '../errors';
 import { Gallery } from '../gallery';
 import { FacePipeline } from '../pipeline';
 import { FaceStream, type FaceStreamOptions } from '../stream/face-stream';
@@ -19,7 +19,7 @@ import { parse, pipelineFlags, pipelineOptionsFrom, printHelp } from './common';
 export const summary = 'track and identify faces in video files, streams or cameras; events as JSON Lines';
 
 const usage = `Usage: face-reid watch <source...> [--gallery FILE|URL] [--out events.jsonl] [--sink SPEC]... [--frames frames.jsonl]
-  [--video annotated.mp4] [--snapshots DIR] [--detect-every K] [--min-faces N] [--threshold T]
+  [--video annotated.mp4] [--snapshots DIR] [--promote ID=LABEL]... [--detect-every K] [--min-faces N] [--threshold T]
   [--realtime] [--loop] [--ffmpeg PATH] [--hwaccel vaapi|qsv] [--config FILE] [--device D] [--model-dir DIR]
 
 A source is a video file, an rtsp:// or http(s):// URL, or a V4L2 device (/dev/video0); name it
@@ -30,6 +30,10 @@ face-reid/<camera>/<event>), each with a bounded queue while the receiver is awa
 --frames FILE writes one line per frame: every live track's id, box, label and similarity.
 --video FILE writes the (single) camera's frames with boxes, track ids and labels drawn.
 --snapshots DIR writes each ended track's best face as DIR/<camera>-<track>.jpg.
+--promote ID=LABEL enrols a person from the stream (needs --gallery): ID is a visitor id
+(visitor-3) or a track id (door/t4, or t4 with one camera). When a track holding that id ends,
+its best distinct views (and those of the visitor's earlier tracks) are added to the gallery under
+LABEL; later tracks are named LABEL. An id never seen by the end is an error (exit code 1).
 Ctrl-C (SIGINT) or SIGTERM ends the stream cleanly; the tracks still open end with it.`;
 
 /** `door=rtsp://...` → ['door', 'rtsp://...']; anything else is named by its position. */
@@ -76,6 +80,7 @@ export async function run(argv: string[]): Promise<number> {
     sink: { type: 'string', multiple: true },
     video: { type: 'string' },
     snapshots: { type: 'string' },
+    promote: { type: 'string', multiple: true },
   });
   if (values.help) return printHelp(usage);
   if (positionals.length === 0) {
@@ -86,6 +91,8 @@ export async function run(argv: string[]): Promise<number> {
   if (values.video && sources.length !== 1) throw outOfRange('one source with --video', 'source', positionals.join(' '));
   const names = new Set(sources.map(([n]) => n));
   if (names.size !== sources.length) throw outOfRange('distinct camera names', 'source', positionals.join(' '));
+  const promotions = new Map((values.promote ?? []).map(promotionOf));
+  if (promotions.size > 0 && !values.gallery) throw outOfRange('--gallery with --promote (the identities go into it)', '--promote', values.promote!.join(' '));
   const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
   if (threshold !== undefined && !(threshold >= -1 && threshold <= 1)) throw outOfRange('a number from -1 to 1', '--threshold', values.threshold);
   const options: FaceStreamOptions = {
@@ -125,6 +132,29 @@ export async function run(argv: string[]): Promise<number> {
         if (jpeg) writeFileSync(join(values.snapshots, `${e.camera}-${e.track}.jpg`), jpeg);
       }
     });
+    // Promotions run as the track that carries the id ends (its views are complete then); the
+    // stream goes on meanwhile and its later tracks of the person are named by the gallery.
+    const promoting: Promise<void>[] = [];
+    let promoteFailed = false;
+    const promote = (id: string, label: string) => {
+      promotions.delete(id);
+      const done = stream!.promote(id, label).then(
+        (r) => console.error(`face-reid watch: promoted ${id} to ${label} (${r.added} views from ${r.tracks.join(', ')})`),
+        (err: Error) => {
+          promoteFailed = true;
+          console.error(`face-reid watch: could not promote ${id} to ${label}: ${err.message}`);
+        },
+      );
+      promoting.push(done);
+    };
+    if (promotions.size > 0) {
+      stream.on('track.ended', (e: { camera: string; track: string; kind: string | null; label: string | null }) => {
+        for (const id of [`${e.camera}/${e.track}`, e.track, e.kind === 'visitor' ? e.label : null]) {
+          const label = id && promotions.get(id);
+          if (id && label) promote(id, label);
+        }
+      });
+    }
     if (frames) stream.on('frame', (r) => frames.write(r));
     stream.on('error', ({ camera, error }: { camera: string; error: Error & { code?: string } }) => {
       console.error(`face-reid watch: ${camera}: ${error.message}${error.code ? ` [${error.code}]` : ''}`);
@@ -133,11 +163,16 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
     for (const [name, source] of sources) stream.addSource(name, source);
     await stream.done();
+    await Promise.all(promoting);
+    for (const [id, label] of promotions) {
+      promoteFailed = true;
+      console.error(`face-reid watch: could not promote ${id} to ${label}: no track ended with that id`);
+    }
     const stats = stream.stats;
     await stream.close();
     const cams = Object.entries(stats.cameras).map(([n, c]) => `${n}: ${c.frames} frames (${c.detectionFrames} detected, ${c.source.framesDropped} dropped)`);
     console.error(`face-reid watch: ${cams.join('; ')}; re-identifications ${stats.embeds.embedded} of ${stats.embeds.considered} faces (${stats.embeds.saved} saved)`);
-    return stream.errors.length > 0 && Object.values(stats.cameras).every((c) => c.frames === 0) ? 1 : 0;
+    return promoteFailed || (stream.errors.length > 0 && Object.values(stats.cameras).every((c) => c.frames === 0)) ? 1 : 0;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
@@ -146,6 +181,13 @@ export async function run(argv: string[]): Promise<number> {
     await gallery?.close();
     await pipeline.close();
   }
+}
+
+/** `visitor-3=Jane_Doe` → ['visitor-3', 'Jane_Doe']. */
+function promotionOf(spec: string): [string, string] {
+  const m = /^([^=\s]+)=(.+)$/.exec(spec);
+  if (!m) throw invalidType('ID=LABEL (a visitor id or track id, then the name)', '--promote', spec);
+  return [m[1], m[2]];
 }
 
 /** Known people green with name and similarity, visitors and the not yet named orange. */

@@ -22,7 +22,7 @@ import type { FrameRecord, StreamEvent } from './events';
 import { FairScheduler } from './fair-scheduler';
 import { IdentityResolver, type FaceMatcher, type IdentityChange } from './identity';
 import { viewQuality } from './quality';
-import { openSource, type FrameSource, type PushedFrame, type SourceOptions, type SourceStats, type VideoFrame } from './source';
+import { openSource, sourceOptionsFromConfig, type FrameSource, type PushedFrame, type SourceOptions, type SourceStats, type VideoFrame } from './source';
 import type { TrackerOptions } from './tracker';
 import { dot } from './tracker';
 import { distinctViews, type FaceView } from './views';
@@ -44,10 +44,19 @@ export interface FaceStreamOptions {
   visitors?: { threshold?: number; retentionMs?: number };
   embed?: EmbedPolicyOptions;
   tracker?: TrackerOptions;
-  /** Options for sources given as paths, URLs or iterables (see openSource). */
+  /**
+   * Options for sources given as paths, URLs or iterables (see openSource), over the ffmpeg
+   * settings of the pipeline's configuration (`ffmpeg.path`, `hwaccel`, `hwaccelDevice`, `inputOptions`).
+   */
   source?: SourceOptions;
   /** Write identifications to the gallery's sightings log. Default true when there is a gallery. */
   sightings?: boolean;
+  /**
+   * Events waiting for each `events()` iterator that is not read fast enough (or not at all).
+   * Beyond this the oldest waiting event is dropped, counted in `stats.iterators.dropped`, so a
+   * forgotten iterator cannot grow memory without bound. Default 10000. Listeners are not queued.
+   */
+  maxQueuedEvents?: number;
   /** Frames in the pipeline at once over all cameras. Default 2 (decode of one overlaps inference of another). */
   concurrency?: number;
   /**
@@ -82,6 +91,8 @@ export interface FaceStreamStats {
   visitors: number;
   /** Sightings written to the gallery, and failures doing so. */
   sightings: { written: number; failed: number };
+  /** Event iterators open now, and events dropped from their queues (see maxQueuedEvents). */
+  iterators: { open: number; dropped: number };
 }
 
 export interface PromoteResult {
@@ -143,6 +154,8 @@ export class FaceStream extends EventEmitter {
   readonly #snapshotOptions: SnapshotOptions | undefined;
   readonly #snapshots = new Map<string, Buffer>();
   readonly #onFrame: FaceStreamOptions['onFrame'];
+  readonly #maxQueuedEvents: number;
+  #iteratorDropped = 0;
   #closed = false;
   #ended = false;
   #running = 0;
@@ -172,6 +185,7 @@ export class FaceStream extends EventEmitter {
     this.#snapshotOptions = snapshots === true ? { maxSide: 256 } : snapshots === false ? undefined : snapshots;
     if (options.onFrame !== undefined && typeof options.onFrame !== 'function') throw invalidType('a function', 'onFrame', options.onFrame);
     this.#onFrame = options.onFrame;
+    this.#maxQueuedEvents = checkInt(options.maxQueuedEvents ?? 10_000, 'maxQueuedEvents', 1);
   }
 
   /**
@@ -199,7 +213,9 @@ export class FaceStream extends EventEmitter {
     if (this.#closed) throw new FaceReidError('the stream is closed', 'STREAM_CLOSED');
     if (typeof name !== 'string' || name === '' || name.includes('/')) throw invalidType('a non-empty camera name without "/"', 'name', name);
     if (this.#cameras.has(name)) throw outOfRange('a camera name not in use', 'name', name);
-    const source = isFrameSource(input) ? input : openSource(input as string, options ?? this.#sourceOptions);
+    // The configuration's ffmpeg settings (path, hardware decoding, input options) under the
+    // caller's: an option left undefined (a CLI flag not given) keeps the configured value.
+    const source = isFrameSource(input) ? input : openSource(input as string, { ...sourceOptionsFromConfig(this.#pipeline.config), ...definedOnly(options ?? this.#sourceOptions) });
     const session = new CameraSession(name, this.#policy, this.#identity, { tracker: this.#tracker });
     session.onEnded = (info, identity) => this.#remember(info, identity.kind === 'visitor' ? identity.label ?? undefined : undefined);
     const camera: Camera = {
@@ -226,7 +242,7 @@ export class FaceStream extends EventEmitter {
   get stats(): FaceStreamStats {
     const cameras: Record<string, CameraStats> = {};
     for (const c of this.#cameras.values()) cameras[c.name] = { ...c.stats, timing: { ...c.stats.timing }, source: { ...c.source.stats } };
-    return { cameras, embeds: this.#policy.stats, visitors: this.#visitors.size, sightings: { ...this.#sightingStats } };
+    return { cameras, embeds: this.#policy.stats, visitors: this.#visitors.size, sightings: { ...this.#sightingStats }, iterators: { open: this.#iterators.size, dropped: this.#iteratorDropped } };
   }
 
   /** Resolves when every source has ended (a file's end, a fatal source error, or close()). */
@@ -240,7 +256,10 @@ export class FaceStream extends EventEmitter {
     await Promise.all([...this.#pendingWrites]);
   }
 
-  /** The events from now on, until the stream ends or closes. Several iterators each get every event. */
+  /**
+   * The events from now on, until the stream ends or closes. Several iterators each get every
+   * event; each holds at most `maxQueuedEvents` unread ones (the oldest dropped beyond, counted).
+   */
   events(): AsyncIterableIterator<StreamEvent> {
     const state = { queue: [] as StreamEvent[], wake: undefined as (() => void) | undefined };
     this.#iterators.add(state);
@@ -404,6 +423,10 @@ export class FaceStream extends EventEmitter {
     this.emit('event', event);
     this.emit(event.type, event);
     for (const it of this.#iterators) {
+      if (it.queue.length >= this.#maxQueuedEvents) {
+        it.queue.shift();
+        this.#iteratorDropped++;
+      }
       it.queue.push(event);
       it.wake?.();
     }
@@ -476,6 +499,10 @@ export class FaceStream extends EventEmitter {
   #finishIterators(): void {
     for (const it of this.#iterators) it.wake?.();
   }
+}
+
+function definedOnly<T extends object>(options: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(options ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function isFrameSource(value: unknown): value is FrameSource {

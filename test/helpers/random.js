@@ -1,16 +1,3 @@
 'use strict';
-// One seeded generator for every test that needs random data.
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-module.exports = { rng };
+// One seeded generator for every test that needs random data (the library's: src/util/random.ts).
+module.exports = require('../../dist/util/random');

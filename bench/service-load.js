@@ -2,10 +2,13 @@
 // node bench/service-load.js [seconds=60] [connections=16]
 // Load on the HTTP service: POST /v1/identify with a 1280x720 JPEG of 3 faces, `connections`
 // clients at once for `seconds` (autocannon, in a child process so the client does not share the
-// server's JavaScript thread), against the same identification called in-process with the same
-// number of calls in flight, in the same run. Reports p50/p99 latency, throughput and the ratio
-// HTTP / in-process (goal >= 0.9x), every non-2xx answer by status (only deliberate 503s are
-// allowed), and the server process's RSS before and after.
+// server's JavaScript thread), against the same identification called in-process, in the same
+// run, in alternating rounds (the host drifts). The in-process reference keeps as many calls in
+// flight as the service's inference queue runs at once (limits.inferenceConcurrency): the
+// pipeline's best in-process throughput, so the ratio is what HTTP costs, not what the queue
+// saves over oversubscribing the CPU. Reports p50/p99 latency, throughput, the ratio HTTP /
+// in-process (goal >= 0.9x), every non-2xx answer by status (only deliberate 503s are allowed),
+// and the server process's RSS before and after.
 const { spawn } = require('node:child_process');
 const { mkdtempSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir, cpus, loadavg } = require('node:os');
@@ -90,25 +93,45 @@ async function measure({ seconds = 60, connections = 16, log = console.log } = {
 
     if (global.gc) global.gc();
     const rssBefore = process.memoryUsage().rss;
-    const inProcess = await callsPerSecond(seconds, connections, () => identifyFaces(pipeline, gallery, jpeg));
-    log(`in-process identifyFaces, ${connections} in flight: ${inProcess.rate.toFixed(2)} frames/s (${inProcess.done} in ${seconds} s)`);
-    const http = await autocannon({ url, key, body: bodyFile, seconds, connections });
+    const lanes = app.faceService.queue.concurrency;
+    const rounds = 2;
+    const phase = seconds / rounds;
+    const inProcessRates = [];
+    const ratios = [];
+    const statuses = {};
+    let ok = 0;
+    let errors = 0;
+    let timeouts = 0;
+    const latencies = { p50: [], p99: [] };
+    for (let round = 0; round < rounds; round++) {
+      const inProcess = await callsPerSecond(phase, lanes, () => identifyFaces(pipeline, gallery, jpeg));
+      const http = await autocannon({ url, key, body: bodyFile, seconds: phase, connections });
+      const rate = http['2xx'] / phase;
+      inProcessRates.push(inProcess.rate);
+      ratios.push(rate / inProcess.rate);
+      ok += http['2xx'];
+      errors += http.errors;
+      timeouts += http.timeouts;
+      latencies.p50.push(http.latency.p50);
+      latencies.p99.push(http.latency.p99);
+      for (const [k, v] of Object.entries(http.statusCodeStats ?? {})) statuses[k] = (statuses[k] ?? 0) + v.count;
+      log(`round ${round + 1}: in-process (${lanes} in flight) ${inProcess.rate.toFixed(2)} frames/s, HTTP (${connections} connections) ${rate.toFixed(2)} frames/s, ratio ${(rate / inProcess.rate).toFixed(3)}, p50 ${http.latency.p50} ms, p99 ${http.latency.p99} ms`);
+    }
     if (global.gc) global.gc();
     const rssAfter = process.memoryUsage().rss;
-    const statuses = {};
-    for (const [k, v] of Object.entries(http.statusCodeStats ?? {})) statuses[k] = v.count;
-    const ok = http['2xx'];
     const rate = ok / seconds;
     const refused = statuses['503'] ?? 0;
-    const otherErrors = http.errors + http.timeouts + Object.entries(statuses).filter(([s]) => s !== '200' && s !== '503').reduce((a, [, n]) => a + n, 0);
+    const otherErrors = errors + timeouts + Object.entries(statuses).filter(([s]) => s !== '200' && s !== '503').reduce((a, [, n]) => a + n, 0);
+    const meanRatio = ratios.reduce((a, b) => a + b, 0) / ratios.length;
     const result = {
       seconds,
       connections,
-      inProcess: inProcess.rate,
+      lanes,
+      inProcess: inProcessRates.reduce((a, b) => a + b, 0) / rounds,
       http: rate,
-      ratio: rate / inProcess.rate,
-      p50: http.latency.p50,
-      p99: http.latency.p99,
+      ratio: meanRatio,
+      p50: Math.max(...latencies.p50),
+      p99: Math.max(...latencies.p99),
       statuses,
       refused,
       otherErrors,
@@ -116,8 +139,8 @@ async function measure({ seconds = 60, connections = 16, log = console.log } = {
       rssAfter,
       load: loadavg(),
     };
-    log(`HTTP POST /v1/identify, ${connections} connections: ${rate.toFixed(2)} frames/s, p50 ${result.p50} ms, p99 ${result.p99} ms; statuses ${JSON.stringify(statuses)}, errors ${http.errors}, timeouts ${http.timeouts}`);
-    log(`HTTP / in-process: ${result.ratio.toFixed(3)}x (goal >= ${GOAL}x) -> ${result.ratio >= GOAL ? 'met' : 'NOT met'}`);
+    log(`HTTP POST /v1/identify, ${connections} connections, ${seconds} s: ${rate.toFixed(2)} frames/s, p50 ${result.p50} ms, p99 ${result.p99} ms (worst round); statuses ${JSON.stringify(statuses)}, errors ${errors}, timeouts ${timeouts}`);
+    log(`HTTP / in-process: ${result.ratio.toFixed(3)}x, mean of ${rounds} rounds' ratios (goal >= ${GOAL}x) -> ${result.ratio >= GOAL ? 'met' : 'NOT met'}`);
     log(`RSS of the server process: before ${(rssBefore / 2 ** 20).toFixed(0)} MiB, after ${(rssAfter / 2 ** 20).toFixed(0)} MiB (${(((rssAfter - rssBefore) / rssBefore) * 100).toFixed(1)}%)`);
     log(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     return result;
@@ -137,7 +160,8 @@ async function run(options = {}) {
       name: `POST /v1/identify, 1280x720 JPEG, 3 faces, ${r.connections} connections, THROUGHPUT`,
       ours: r.http,
       reference: r.inProcess,
-      referenceName: `identifyFaces in-process, ${r.connections} in flight`,
+      ratio: r.ratio,
+      referenceName: `identifyFaces in-process, ${r.lanes} in flight`,
       unit: 'frames/s',
       better: 'higher',
       goal: `>= ${GOAL}x`,

@@ -577,6 +577,10 @@ describe(`face-reid service on ${backend.name} (fastify, real pipeline)`, functi
       assert.equal(noKey.status, 401);
       assert.equal(noKey.body.success, false);
       assert.equal(noKey.body.code, 'UNAUTHORIZED');
+      const partly = await post('/v1/vision/face/register', { image: pictures[person.name][0], image1: blank, userid: 'half', api_key: keys.manage });
+      assert.equal(partly.status, 400);
+      assert.deepEqual({ success: partly.body.success, code: partly.body.code, field: partly.body.field }, { success: false, code: 'NO_FACE', field: 'image1' });
+      assert.equal(await gallery.hasLabel('half'), false, 'a register with one faceless picture stores none');
       const noUser = await post('/v1/vision/face/register', { image: blank, api_key: keys.manage });
       assert.equal(noUser.status, 400);
       assert.deepEqual({ success: noUser.body.success, field: noUser.body.field }, { success: false, field: 'userid' });

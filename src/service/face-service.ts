@@ -178,6 +178,17 @@ export class FaceService {
     return { label, source, status, face };
   }
 
+  /**
+   * Several pictures of one identity at once: every picture is analysed first, then all samples
+   * are stored in one transaction, so a picture without a face stores none of them.
+   */
+  async enrolAll(label: string, images: { bytes: Buffer; field: string }[], options: FaceOptions = {}): Promise<{ stored: number; duplicates: number; queued: number }> {
+    checkLabel(label, 'label');
+    const faces = await Promise.all(images.map((image) => this.largestFace(image.bytes, { ...options, field: image.field })));
+    const model = this.pipeline.embeddingModel;
+    return this.gallery.addMany(images.map((image, i) => ({ label, embedding: faces[i].embedding, meta: { source: contentId(image.bytes) }, model })));
+  }
+
   /** The identity and its sample of `source`, if some identity has it. */
   async findSample(source: string): Promise<{ label: string; embedding: Float32Array } | undefined> {
     if (!(await this.gallery.hasSource(source))) return undefined;

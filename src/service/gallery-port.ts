@@ -6,5 +6,5 @@ import type { Gallery } from '../gallery';
 
 export type ServiceGallery = Pick<
   Gallery,
-  'model' | 'location' | 'status' | 'search' | 'searchFrame' | 'add' | 'remove' | 'list' | 'samples' | 'hasSource' | 'hasLabel' | 'sightings' | 'keys' | 'close'
+  'model' | 'location' | 'status' | 'search' | 'searchFrame' | 'add' | 'addMany' | 'remove' | 'list' | 'samples' | 'hasSource' | 'hasLabel' | 'sightings' | 'keys' | 'close'
 >;

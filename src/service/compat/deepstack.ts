@@ -106,9 +106,8 @@ export const deepstackRoutes: FastifyPluginAsync<{ service: FaceService }> = asy
       const body = (request.body ?? {}) as Record<string, unknown>;
       const fields = Object.keys(body).filter((k) => /^image\d*$/.test(k) && Buffer.isBuffer(body[k]));
       if (fields.length === 0) imageField(body, 'image'); // throws the "missing image" error
-      // One after the other: each is acknowledged by the gallery before the next runs, and a
-      // picture without a face fails the request before later ones are stored.
-      for (const field of fields.sort()) await service.enrol(userid, imageField(body, field)!, { field, signal: request.signal });
+      // All pictures or none: one without a face fails the request with nothing stored.
+      await service.enrolAll(userid, fields.sort().map((field) => ({ bytes: imageField(body, field)!, field })), { signal: request.signal });
       return { success: true, message: 'face added' };
     },
   );

@@ -109,6 +109,11 @@ export function toServiceError(err: unknown): ServiceError {
     const [status, ours] = FASTIFY_CODES[code];
     return new ServiceError(status, ours, e.message);
   }
+  // busboy (under @fastify/multipart) throws plain Errors without a code for a multipart body
+  // that has no boundary or ends early: the client's fault, so a 400 naming the body.
+  if (!code && /^Multipart: |unexpected end of multipart data/i.test(e.message ?? '') && /busboy|dicer/.test(e.stack ?? '')) {
+    return new ServiceError(400, 'INVALID_REQUEST', `Invalid multipart body: ${e.message}`, { field: 'body' });
+  }
   if (err instanceof FaceReidError) {
     const mapped = LIBRARY_CODES[err.code];
     if (mapped) return new ServiceError(mapped[0], mapped[1], err.message, mapped[1].startsWith('IMAGE') ? { field: 'image' } : {});

@@ -4,7 +4,7 @@
  * with a small self-contained page at /docs that lists it (no external scripts).
  */
 import type { FastifyInstance, RouteOptions } from 'fastify';
-import { errorSchema } from './schemas';
+import { comprefaceErrorSchema, deepstackErrorSchema, errorSchema } from './schemas';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -24,7 +24,7 @@ interface Collected {
   method: string;
   url: string;
   schema: Record<string, unknown>;
-  config: { scope?: string; docsBody?: object };
+  config: { scope?: string; docsBody?: object; errorFormat?: 'compreface' | 'deepstack' };
 }
 
 type JsonSchema = { properties?: Record<string, { description?: string } & Record<string, unknown>>; required?: string[] };
@@ -48,7 +48,11 @@ function parameters(schema: JsonSchema | undefined, where: 'query' | 'path'): ob
   });
 }
 
-function responses(schema: Record<string, unknown> | undefined, secured: boolean): Record<string, object> {
+// The compatibility layers answer errors in their own project's shape (server.ts errorBody), so
+// their routes document that shape: a client generated from the document must be able to read them.
+const ERROR_REFS = { ours: '#/components/schemas/Error', compreface: '#/components/schemas/CompreFaceError', deepstack: '#/components/schemas/DeepStackError' };
+
+function responses(schema: Record<string, unknown> | undefined, secured: boolean, errorRef: string): Record<string, object> {
   const out: Record<string, object> = {};
   for (const [status, s] of Object.entries(schema ?? {})) {
     const code = status.replace('xx', 'XX');
@@ -58,7 +62,7 @@ function responses(schema: Record<string, unknown> | undefined, secured: boolean
   for (const [status, description] of Object.entries(ERROR_STATUSES)) {
     if (out[status]) continue;
     if (!secured && ['401', '403', '429'].includes(status)) continue;
-    out[status] = { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    out[status] = { description, content: { 'application/json': { schema: { $ref: errorRef } } } };
   }
   return out;
 }
@@ -88,7 +92,7 @@ export class OpenApiCollector {
         summary: s.summary,
         tags: s.tags,
         parameters: [...parameters(s.params as JsonSchema, 'path'), ...parameters(s.querystring as JsonSchema, 'query')],
-        responses: responses(s.response as Record<string, unknown>, r.config.scope !== undefined),
+        responses: responses(s.response as Record<string, unknown>, r.config.scope !== undefined, ERROR_REFS[r.config.errorFormat ?? 'ours']),
       };
       if (r.config.docsBody) op.requestBody = r.config.docsBody;
       else if (s.body) op.requestBody = (s.body as { content?: object }).content ? s.body : { required: true, content: { 'application/json': { schema: s.body } } };
@@ -102,7 +106,7 @@ export class OpenApiCollector {
       paths,
       components: {
         securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
-        schemas: { Error: errorSchema },
+        schemas: { Error: errorSchema, CompreFaceError: comprefaceErrorSchema, DeepStackError: deepstackErrorSchema },
       },
     };
   }

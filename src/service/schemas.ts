@@ -85,3 +85,27 @@ export const errorSchema = {
   },
   required: ['statusCode', 'code', 'message'],
 } as const;
+
+/** Errors of the CompreFace routes: CompreFace's own `message` and numeric `code` (28: no face). */
+export const comprefaceErrorSchema = {
+  type: 'object',
+  properties: {
+    message: { type: 'string' },
+    code: { type: 'integer', description: 'The HTTP status, or 28 when no face was found (as CompreFace)' },
+    error_code: { type: 'string', description: 'Our stable error code' },
+    field: { type: 'string', description: 'The request field at fault, when there is one' },
+  },
+  required: ['message', 'code'],
+} as const;
+
+/** Errors of the DeepStack routes: DeepStack's `success: false` and `error` text. */
+export const deepstackErrorSchema = {
+  type: 'object',
+  properties: {
+    success: { type: 'boolean', const: false },
+    error: { type: 'string' },
+    code: { type: 'string', description: 'Our stable error code' },
+    field: { type: 'string', description: 'The request field at fault, when there is one' },
+  },
+  required: ['success', 'error'],
+} as const;

@@ -19,6 +19,16 @@ if [ "$want_oracle" = "--oracle" ] && [ ! -x .venv/bin/python ] && [ -z "${FACE_
   echo "[ready] setting up the Python oracle in .venv"
   bash scripts/setup-oracle.sh
 fi
+if [ "$want_oracle" = "--oracle" ]; then
+  # The real components the suites start themselves. Each script is a no-op when its piece is
+  # there; installing needs root (apt-get), elsewhere the tests name the script that is missing.
+  [ -x .venv/bin/schemathesis ] || { echo "[ready] schemathesis into .venv (service fuzz test)"; bash scripts/setup-fuzz.sh; }
+  if [ "$(id -u)" -eq 0 ]; then
+    bash scripts/install-postgres.sh >/dev/null
+    bash scripts/install-media.sh >/dev/null
+    bash scripts/install-chromium.sh >/dev/null
+  fi
+fi
 # Rebuild when any source is newer than what was built from it.
 newest_src=$(find src native CMakeLists.txt tsconfig.json -type f -newer dist/index.js 2>/dev/null | head -1 || true)
 addon=build/Release/ov_face_reid.node

@@ -7,17 +7,25 @@ import { mkdirSync } from 'node:fs';
 import { defaultPeopleFolder, runDemo } from '../demo';
 import { parse, pipelineFlags, pipelineOptionsFrom, printHelp } from './common';
 import { run as watch } from './watch';
+import { run as keys } from './keys';
+import { run as serve } from './serve';
 
 export const summary = 'the main job on bundled defaults: enroll a demo gallery, identify a group photo, then watch a generated video';
 
-const usage = `Usage: face-reid demo [--people DIR] [--out DIR] [--count N] [--config FILE] [--device D] [--model-dir DIR]
+const usage = `Usage: face-reid demo [--people DIR] [--out DIR] [--count N] [--serve] [--port PORT] [--config FILE] [--device D] [--model-dir DIR]
+  --serve   afterwards, serve the demo gallery over HTTP (face-reid serve, the web page at /) with a
+            fresh admin key printed once, until Ctrl-C
   --people  a folder of <person>/<picture>.jpg (default: the LFW development images in FACE_REID_DATA or ../shared/data)
   --out     where the gallery, the group photo, the annotated picture, the demo video, its annotated copy
             (stream-annotated.mp4), its events (stream-events.jsonl) and frames (stream-frames.jsonl) go
             (default: demo-output)`;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { ...pipelineFlags, people: { type: 'string' }, out: { type: 'string' }, count: { type: 'string' } }, false);
+  const { values } = parse(
+    argv,
+    { ...pipelineFlags, people: { type: 'string' }, out: { type: 'string' }, count: { type: 'string' }, serve: { type: 'boolean' }, port: { type: 'string' } },
+    false,
+  );
   if (values.help) return printHelp(usage);
   const people = values.people ?? defaultPeopleFolder();
   if (!people) {
@@ -48,7 +56,19 @@ export async function run(argv: string[]): Promise<number> {
     ...forwarded(argv),
   ]);
   console.log(`annotated video: ${out('stream-annotated.mp4')}; per-frame tracks: ${out('stream-frames.jsonl')}; events: ${out('stream-events.jsonl')}`);
-  return status;
+  if (status !== 0 || !values.serve) return status;
+  return serveDemo(result.gallery, values.port, argv);
+}
+
+/** The demo gallery behind the HTTP service: an admin key (printed once), then `serve` until Ctrl-C. */
+async function serveDemo(gallery: string, port: string | undefined, argv: string[]): Promise<number> {
+  console.log('API key for the web page and the API (admin scope, shown once):');
+  const created = await keys(['create', '--scope', 'admin', '--name', 'demo', '--gallery', gallery]);
+  if (created !== 0) return created;
+  const host = '127.0.0.1';
+  console.log(`serving the demo gallery: open http://${host}:${port ?? '8080'}/ and paste the key (Ctrl-C ends it)`);
+  const config = forwarded(argv).filter((a, i, all) => a === '--config' || all[i - 1] === '--config' || a.startsWith('--config='));
+  return serve(['--gallery', gallery, '--host', host, ...(port ? ['--port', port] : []), ...config]);
 }
 
 /** The pipeline flags given to the demo, passed on to watch (the same models and devices). */

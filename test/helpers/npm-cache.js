@@ -7,11 +7,11 @@ const { existsSync, readFileSync, realpathSync } = require('node:fs');
 const { spawnSync } = require('node:child_process');
 const { dirname, join } = require('node:path');
 
-/** npm's bundled cacache (the same code npm reads its cache with). */
-function npmCacache() {
+/** A module bundled inside the npm on PATH (the same code npm reads its cache with). */
+function npmBundled(...path) {
   const npmCli = realpathSync(spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim());
   // npm-cli.js lives in <npm>/bin; its dependencies in <npm>/node_modules.
-  return require(join(dirname(dirname(npmCli)), 'node_modules', 'cacache'));
+  return require(join(dirname(dirname(npmCli)), 'node_modules', ...path));
 }
 
 /**
@@ -39,23 +39,33 @@ function registryUrls(projectDir, registry = 'https://registry.npmjs.org/') {
  * how many were copied and which URLs the source cache lacked (the caller fails on those).
  */
 async function cacheWithOnly(projectDir, source, target) {
-  const cacache = npmCacache();
+  const cacache = npmBundled('cacache');
+  // The entry index gives every entry of a key, not only the newest that cacache.ls shows.
+  const entryIndex = npmBundled('cacache', 'lib', 'entry-index.js');
   const wanted = registryUrls(projectDir);
   const prefix = 'make-fetch-happen:request-cache:';
   // npm's --cache folder keeps its cacache store in _cacache/.
   const from = join(source, '_cacache');
   const to = join(target, '_cacache');
-  const index = await cacache.ls(from);
   let copied = 0;
-  const found = new Set();
-  for (const [key, entry] of Object.entries(index)) {
-    if (!key.startsWith(prefix) || !wanted.has(key.slice(prefix.length))) continue;
-    const { data } = await cacache.get(from, key);
-    await cacache.put(to, key, data, { metadata: entry.metadata, integrity: entry.integrity });
-    found.add(key.slice(prefix.length));
-    copied += 1;
+  const missing = [];
+  for (const url of wanted) {
+    const key = prefix + url;
+    // Every entry of the key, oldest first, not only the newest that cacache.ls shows: a package
+    // document is cached once per Accept header (npm's abbreviated and full forms), and the
+    // offline install asks for whichever form it needs.
+    const entries = (await entryIndex.bucketEntries(entryIndex.bucketPath(from, key))).filter((e) => e.key === key && e.integrity);
+    if (entries.length === 0) {
+      missing.push(url);
+      continue;
+    }
+    for (const entry of entries) {
+      const data = await cacache.get.byDigest(from, entry.integrity);
+      await cacache.put(to, key, data, { metadata: entry.metadata, integrity: entry.integrity });
+      copied += 1;
+    }
   }
-  return { copied, missing: [...wanted].filter((url) => !found.has(url)) };
+  return { copied, missing };
 }
 
 module.exports = { cacheWithOnly, registryUrls };

@@ -29,7 +29,8 @@ as_root() {
 pg_config="/usr/lib/postgresql/$pg_major/bin/pg_config"
 need=()
 dpkg-query -W -f='${Status}' "postgresql-$pg_major" 2>/dev/null | grep -q 'ok installed' || need+=("postgresql-$pg_major" postgresql)
-[ -x "$pg_config" ] && [ -f "/usr/lib/postgresql/$pg_major/lib/pgxs/src/makefiles/pgxs.mk" ] || need+=("postgresql-server-dev-$pg_major")
+# pgxs.mk alone is no proof: postgresql-client ships it too. The server headers are what the build needs.
+dpkg-query -W -f='${Status}' "postgresql-server-dev-$pg_major" 2>/dev/null | grep -q 'ok installed' || need+=("postgresql-server-dev-$pg_major")
 # apt-get source needs dpkg-source (dpkg-dev); make and a compiler come with it (build-essential).
 command -v dpkg-source >/dev/null || need+=(dpkg-dev)
 command -v make >/dev/null || need+=(make)

@@ -8,7 +8,7 @@ const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
 const { rmSync, mkdirSync, existsSync, readdirSync } = require('node:fs');
 const { join } = require('node:path');
-const Database = require('better-sqlite3');
+const { openSqliteFile: Database } = require('./helpers/sqlite');
 const { Gallery } = require('../dist');
 const { openPostgresStore } = require('../dist/gallery/stores/postgres');
 const { resolveOptions } = require('../dist/gallery/options');
@@ -187,7 +187,12 @@ describe('gallery on PostgreSQL: fleet, outages, errors', function () {
       assert.equal(await b.sampleCount(), 3);
       assert.equal((await b.sightings.query({ label: 'kept' })).length, 1);
       await a.close();
-      assert.equal(new Database(path).prepare('SELECT count(*) AS n FROM ops').get().n, 0);
+      const file = new Database(path);
+      try {
+        assert.equal(file.prepare('SELECT count(*) AS n FROM ops').get().n, 0);
+      } finally {
+        file.close();
+      }
     });
 
     it('does not apply twice a write whose commit reached the server but whose acknowledgement was lost', async function () {

@@ -154,11 +154,7 @@ describe('openGalleryFor: a gallery opened for a pipeline', function () {
 
 describe('enrolment with the real pipeline survives kill -9', function () {
   this.timeout(600000);
-  // Through the store's driver layer: node:sqlite or better-sqlite3, whichever the store uses.
-  const { openSqlite } = require('../dist/gallery/stores/sqlite-driver');
-  const Database = function (file, options = {}) {
-    return openSqlite(file, options);
-  };
+  const { openSqliteFile: Database } = require('./helpers/sqlite');
   const { spawn } = require('node:child_process');
   const { symlinkSync, readdirSync: ls } = require('node:fs');
 

@@ -8,7 +8,7 @@ const { spawn } = require('node:child_process');
 const { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join, relative, resolve } = require('node:path');
 const zlib = require('node:zlib');
-const Database = require('better-sqlite3');
+const { openSqliteFile: Database } = require('./helpers/sqlite');
 const sharp = require('sharp');
 const { FacePipeline, Gallery, EMBEDDING_SIZE } = require('../dist');
 const { createServer, serviceConfig, createApiKey } = require('../dist/service');
@@ -126,7 +126,7 @@ const BACKENDS = [
           let text = '';
           try {
             for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all()) {
-              for (const row of db.prepare(`SELECT * FROM "${name}"`).raw().all()) text += row.map((v) => (Buffer.isBuffer(v) ? v.toString('latin1') : String(v))).join('\u0000');
+              for (const row of db.prepare(`SELECT * FROM "${name}"`).raw().all()) text += row.map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : String(v))).join('\u0000');
             }
           } finally {
             db.close();

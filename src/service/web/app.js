@@ -40,30 +40,34 @@ function displayName(label) {
 // Object URLs of the thumbnails shown now, released when the list is drawn again.
 let thumbnailUrls = [];
 
-async function thumbnailUrl(identity) {
+async function thumbnailUrl(identity, made) {
   // Identities enrolled without the service (the CLI, the library) have no thumbnail.
   if (!identity.thumbnail) return null;
   try {
     const response = await api(`/v1/identities/${encodeURIComponent(identity.label)}/thumbnail`);
     const url = URL.createObjectURL(await response.blob());
-    thumbnailUrls.push(url);
+    made.push(url);
     return url;
   } catch {
     return null; // removed meanwhile: the placeholder is right
   }
 }
 
+// Refreshes can overlap (an enrolment finishing while a removal redraws); only the newest
+// one may draw, or an older listing could put back an identity just removed.
+let refreshGeneration = 0;
+
 async function refreshIdentities() {
   const list = $('identities');
+  const generation = ++refreshGeneration;
   try {
     const { identities } = await (await api('/v1/identities')).json();
-    $('identity-count').textContent = `(${identities.length})`;
-    const previous = thumbnailUrls;
-    thumbnailUrls = [];
+    if (generation !== refreshGeneration) return;
+    const made = [];
     const items = await Promise.all(identities.map(async (identity) => {
       const item = document.createElement('li');
       item.dataset.label = identity.label;
-      const url = await thumbnailUrl(identity);
+      const url = await thumbnailUrl(identity, made);
       const picture = document.createElement(url ? 'img' : 'div');
       if (url) {
         picture.src = url;
@@ -83,9 +87,17 @@ async function refreshIdentities() {
       item.append(picture, name, count, remove);
       return item;
     }));
+    if (generation !== refreshGeneration) {
+      for (const url of made) URL.revokeObjectURL(url);
+      return;
+    }
+    // The count and the list change together, so whoever reads one may trust the other.
+    $('identity-count').textContent = `(${identities.length})`;
     list.replaceChildren(...items);
-    for (const url of previous) URL.revokeObjectURL(url);
+    for (const url of thumbnailUrls) URL.revokeObjectURL(url);
+    thumbnailUrls = made;
   } catch (err) {
+    if (generation !== refreshGeneration) return;
     $('identity-count').textContent = '';
     list.replaceChildren(Object.assign(document.createElement('li'), { textContent: err.message, className: 'error' }));
   }

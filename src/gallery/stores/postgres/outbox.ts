@@ -9,12 +9,12 @@
  * one machine get their own queues, and a restarted node (the lock of a killed process is gone)
  * picks up the queue its predecessor left.
  */
-import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { FaceReidError } from '../../../errors';
+import { openSqlite, type SqliteDatabase } from '../sqlite-driver';
 import type { Operation } from './ops';
 
 export interface Outbox {
@@ -64,11 +64,13 @@ class SqliteOutbox implements Outbox {
 
   /** null when another connection holds the file and `mustLock` is false. */
   static open(path: string, mustLock: boolean): SqliteOutbox | null {
-    let db: Database.Database;
+    let db: SqliteDatabase;
     try {
       mkdirSync(dirname(path), { recursive: true });
-      db = new Database(path);
+      // Through the gallery's driver layer: node:sqlite or better-sqlite3, as the embedded store.
+      db = openSqlite(path);
     } catch (err) {
+      if (err instanceof FaceReidError) throw err; // no SQLite driver at all: its own message says what to do
       throw new FaceReidError(`cannot open the gallery outbox ${path}: ${(err as Error).message}`, 'GALLERY_ERROR');
     }
     try {
@@ -100,7 +102,7 @@ class SqliteOutbox implements Outbox {
     return new SqliteOutbox(db, path);
   }
 
-  private constructor(private readonly db: Database.Database, readonly path: string) {
+  private constructor(private readonly db: SqliteDatabase, readonly path: string) {
     this.statements = {
       put: db.prepare('INSERT INTO ops (id, body) VALUES (?, ?)'),
       oldest: db.prepare('SELECT body FROM ops ORDER BY seq LIMIT ?').pluck(),

@@ -47,10 +47,10 @@ async function enrol(pipeline, gallery, enrolment) {
  * Our way: the FaceStream over the file; per-frame records and events. The stream is closed
  * unless `keepOpen` (then the caller closes `stream`, e.g. after promoting from it).
  */
-async function runTracked(pipeline, gallery, video, detectEvery, { keepOpen = false } = {}) {
+async function runTracked(pipeline, gallery, video, detectEvery, { keepOpen = false, streamOptions = {} } = {}) {
   const perFrame = [];
   const events = [];
-  const stream = FaceStream.open(pipeline, { video }, { gallery, detectEvery });
+  const stream = FaceStream.open(pipeline, { video }, { gallery, detectEvery, ...streamOptions });
   stream.on('frame', (r) => {
     perFrame[r.frame] = r.tracks.filter((t) => t.state === 'confirmed').map((t) => ({ box: t.box, label: t.label, kind: t.kind }));
   });

@@ -108,8 +108,9 @@ describe('FaceStream on a generated video', function () {
   });
 
   it('gives the same events to an async iterator as to listeners; two cameras share the pipeline fairly and share visitor ids', async function () {
-    // One frame in the pipeline at a time makes the turns visible: first come, first served.
-    const stream = new FaceStream(pipeline, { gallery, sightings: false, concurrency: 1 });
+    // One frame in the pipeline at a time, and no camera reading ahead (pushed frames never do),
+    // makes the turns visible: the cameras take them in rotation.
+    const stream = new FaceStream(pipeline, { gallery, sightings: false, concurrency: 1, readAhead: 0 });
     const heard = [];
     const order = [];
     stream.on('event', (e) => heard.push(e));
@@ -161,6 +162,19 @@ describe('FaceStream on a generated video', function () {
     assert.equal(cam.detectionFrames, Math.ceil(truth.frameCount / 2));
     const score = scoreAppearances(truth, every2.perFrame, (l) => names.has(l));
     assert.ok(score.enrolledCorrectRate >= 0.98 && score.strangerEverNamedRate < 0.01, JSON.stringify(score));
+  });
+
+  it('reading ahead changes nothing: one frame at a time (readAhead 0) gives the same tracks, labels and events', async function () {
+    // The default starts a frame's detection before the previous frame's tracking is done; the
+    // tracker must still see the frames in order, so every record and event must be the same.
+    const alone = await runTracked(pipeline, gallery, video, 1, { streamOptions: { readAhead: 0, sightings: false } });
+    const ahead = await runTracked(pipeline, gallery, video, 1, { streamOptions: { sightings: false } });
+    assert.equal(alone.perFrame.length, truth.frameCount);
+    assert.deepEqual(ahead.perFrame, alone.perFrame);
+    const shape = (events) => events.map((e) => JSON.stringify({ ...e, at: undefined }));
+    assert.deepEqual(shape(ahead.events), shape(alone.events));
+    assert.ok(alone.events.length > 10, `${alone.events.length} events`);
+    assert.throws(() => new FaceStream(pipeline, { readAhead: -1 }), { name: 'RangeError', message: 'Expected an integer >= 0 for readAhead but received -1' });
   });
 
   it('close() mid-stream ends the decoder, the loops and the iterators; bad arguments are typed errors', async function () {

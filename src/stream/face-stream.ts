@@ -60,6 +60,13 @@ export interface FaceStreamOptions {
   /** Frames in the pipeline at once over all cameras. Default 2 (decode of one overlaps inference of another). */
   concurrency?: number;
   /**
+   * Per camera, frames whose detection and landmarks may start before the previous frame's
+   * tracking and re-identification are done (both stages run at once, so one camera keeps both
+   * cores busy). Frames stay in order for the tracker. Default 1; 0 for one frame at a time.
+   * Pushed frames that are not live always go one at a time (their pixels may be refilled).
+   */
+  readAhead?: number;
+  /**
    * Keep a JPEG of each track's best face (cut when the view becomes the best, while the frame is
    * at hand), for `snapshot(id)`. Default false.
    */
@@ -114,6 +121,19 @@ interface Camera {
   loop: Promise<void>;
 }
 
+/** A detection frame's faces, landmarks and view quality, before tracking. */
+interface Perceived {
+  faces: SessionFace[];
+  points: Float64Array[];
+}
+
+/** A frame whose first stage has started. */
+interface Pending {
+  frame: VideoFrame;
+  /** Undefined for a frame between detections (the tracker predicts it). */
+  perceived: Promise<Perceived | undefined>;
+}
+
 interface Remembered {
   key: string;
   views: readonly FaceView[];
@@ -139,6 +159,7 @@ export class FaceStream extends EventEmitter {
   readonly #pipeline: FacePipeline;
   readonly #gallery: Gallery | undefined;
   readonly #detectEvery: number;
+  readonly #readAhead: number;
   readonly #policy: EmbedPolicy;
   readonly #identity: IdentityResolver;
   readonly #visitors: VisitorRegistry;
@@ -169,6 +190,7 @@ export class FaceStream extends EventEmitter {
     this.#pipeline = pipeline;
     this.#gallery = options.gallery;
     this.#detectEvery = checkInt(options.detectEvery ?? 1, 'detectEvery', 1);
+    this.#readAhead = checkInt(options.readAhead ?? 1, 'readAhead', 0);
     this.#policy = new EmbedPolicy(options.embed);
     this.#visitors = new VisitorRegistry(options.visitors);
     const threshold = options.threshold ?? pipeline.config.thresholds?.match ?? DEFAULT_MATCH_THRESHOLD;
@@ -341,21 +363,32 @@ export class FaceStream extends EventEmitter {
   }
 
   async #run(camera: Camera): Promise<void> {
+    // Frames whose detection starts before the previous frame's tracking is done: their pixels
+    // must stay put meanwhile, which pooled frames promise; a pushed iterable that is not live
+    // may refill one buffer on every pull, so it gets none.
+    // A consumer holding every frame of the pool would wait forever for the next one.
+    const source = camera.source;
+    const ahead = source.kind === 'pushed' && !source.live ? 0 : Math.min(this.#readAhead, (source.poolSize ?? 2) - 1);
+    const pending: Pending[] = [];
     try {
       for await (const frame of camera.source.frames()) {
-        try {
-          if (this.#closed) break;
-          await this.#scheduler.run(() => this.#process(camera, frame));
-        } catch (err) {
-          this.#error(camera.name, err as Error);
-          if ((err as FaceReidError).code === 'CLOSED') break;
-        } finally {
+        if (this.#closed) {
           frame.release();
+          break;
         }
+        pending.push(this.#startFrame(camera, frame));
+        if (pending.length > ahead && !(await this.#finishFrame(camera, pending.shift()!))) break;
       }
+      while (pending.length && !this.#closed) if (!(await this.#finishFrame(camera, pending.shift()!))) break;
     } catch (err) {
       this.#error(camera.name, err as Error);
     } finally {
+      // Frames started but not finished (close(), a fatal error): the models may still read
+      // their pixels, so each goes back to its source only once its detection has settled.
+      for (const left of pending.splice(0)) {
+        await left.perceived.catch(() => undefined);
+        left.frame.release();
+      }
       const ended = camera.session.finish(camera.lastFrame + 1, camera.lastTimestamp);
       for (const e of ended) this.#dispatch(e);
       await camera.source.close().catch((err: Error) => this.#error(camera.name, err));
@@ -363,7 +396,55 @@ export class FaceStream extends EventEmitter {
     }
   }
 
-  async #process(camera: Camera, frame: VideoFrame): Promise<void> {
+  /** Starts a frame's first stage now; its rejection is handled where the frame is finished. */
+  #startFrame(camera: Camera, frame: VideoFrame): Pending {
+    const detect = frame.index - camera.lastDetect >= this.#detectEvery;
+    if (detect) camera.lastDetect = frame.index;
+    const perceived = detect ? this.#scheduler.run(camera.name, () => this.#perceive(camera, frame)) : Promise.resolve(undefined);
+    perceived.catch(() => undefined); // awaited later: not an unhandled rejection meanwhile
+    return { frame, perceived };
+  }
+
+  /** The frame's second stage, in frame order; false when the pipeline is closed (stop the camera). */
+  async #finishFrame(camera: Camera, { frame, perceived }: Pending): Promise<boolean> {
+    try {
+      const seen = await perceived;
+      await this.#scheduler.run(camera.name, () => this.#track(camera, frame, seen));
+      return true;
+    } catch (err) {
+      this.#error(camera.name, err as Error);
+      return (err as FaceReidError).code !== 'CLOSED';
+    } finally {
+      frame.release();
+    }
+  }
+
+  /**
+   * Stage one of a detection frame: the faces, their landmarks and view quality. It depends on the
+   * pixels alone, not on the tracker, so it may run ahead of the frames before it.
+   */
+  async #perceive(camera: Camera, frame: VideoFrame): Promise<Perceived> {
+    const stats = camera.stats;
+    let t = performance.now();
+    const detections = await this.#pipeline.detect(frame);
+    stats.timing.detect += performance.now() - t;
+    t = performance.now();
+    const points = await this.#pipeline.locate(
+      frame,
+      detections.map((d) => d.box),
+    );
+    stats.timing.landmarks += performance.now() - t;
+    t = performance.now();
+    const faces: SessionFace[] = detections.map((d, i) => {
+      const landmarks = [0, 1, 2, 3, 4].map((k) => [points[i][2 * k], points[i][2 * k + 1]] as [number, number]);
+      return { box: d.box, score: d.score, landmarks, quality: viewQuality(frame, d.box, landmarks) };
+    });
+    stats.timing.tracking += performance.now() - t;
+    return { faces, points };
+  }
+
+  /** Stage two, strictly in frame order: tracking, embeddings where needed, identity, events. */
+  async #track(camera: Camera, frame: VideoFrame, seen: Perceived | undefined): Promise<void> {
     const index = frame.index;
     const timestamp = frame.timestamp;
     const stats = camera.stats;
@@ -371,30 +452,16 @@ export class FaceStream extends EventEmitter {
     camera.lastTimestamp = timestamp;
     stats.frames++;
     let result: { events: StreamEvent[]; record: FrameRecord; improved?: { track: string; box: Box }[] };
-    if (index - camera.lastDetect >= this.#detectEvery) {
-      camera.lastDetect = index;
+    const t = performance.now();
+    if (seen) {
       stats.detectionFrames++;
-      let t = performance.now();
-      const detections = await this.#pipeline.detect(frame);
-      stats.timing.detect += performance.now() - t;
-      stats.faces += detections.length;
-      t = performance.now();
-      const points = await this.#pipeline.locate(
-        frame,
-        detections.map((d) => d.box),
-      );
-      stats.timing.landmarks += performance.now() - t;
-      t = performance.now();
-      const faces: SessionFace[] = detections.map((d, i) => {
-        const landmarks = [0, 1, 2, 3, 4].map((k) => [points[i][2 * k], points[i][2 * k + 1]] as [number, number]);
-        return { box: d.box, score: d.score, landmarks, quality: viewQuality(frame, d.box, landmarks) };
-      });
+      stats.faces += seen.faces.length;
       let reidTime = 0;
-      result = await camera.session.detectionFrame(index, timestamp, faces, async (indices) => {
+      result = await camera.session.detectionFrame(index, timestamp, seen.faces, async (indices) => {
         const start = performance.now();
         const vectors = await this.#pipeline.embedLandmarks(
           frame,
-          indices.map((i) => points[i]),
+          indices.map((i) => seen.points[i]),
         );
         reidTime += performance.now() - start;
         return vectors;
@@ -402,7 +469,6 @@ export class FaceStream extends EventEmitter {
       stats.timing.reid += reidTime;
       stats.timing.tracking += performance.now() - t - reidTime;
     } else {
-      const t = performance.now();
       result = camera.session.predictedFrame(index, timestamp);
       stats.timing.tracking += performance.now() - t;
     }

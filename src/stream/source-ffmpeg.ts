@@ -25,6 +25,7 @@ export class FfmpegSource extends EventEmitter implements FrameSource {
   readonly kind: SourceInput['kind'];
   readonly name: string;
   readonly live: boolean;
+  readonly poolSize: number;
   readonly stats: SourceStats = {
     framesDecoded: 0,
     framesDelivered: 0,
@@ -69,6 +70,7 @@ export class FfmpegSource extends EventEmitter implements FrameSource {
     this.kind = input.kind;
     this.name = input.display;
     this.live = input.kind !== 'file' || options.realtime;
+    this.poolSize = options.poolSize;
   }
 
   start(): void {

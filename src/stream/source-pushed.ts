@@ -37,7 +37,7 @@ export class PushedSource extends EventEmitter implements FrameSource {
     lastError: undefined,
   };
   readonly #iterable: AsyncIterable<PushedFrame> | Iterable<PushedFrame>;
-  readonly #poolSize: number;
+  readonly poolSize: number;
   #iterator: AsyncIterator<PushedFrame> | Iterator<PushedFrame> | undefined;
   #queue: FrameQueue | undefined;
   #pool: FramePool | undefined;
@@ -49,7 +49,7 @@ export class PushedSource extends EventEmitter implements FrameSource {
   constructor(iterable: AsyncIterable<PushedFrame> | Iterable<PushedFrame>, options: ResolvedSourceOptions) {
     super();
     this.#iterable = iterable;
-    this.#poolSize = options.poolSize;
+    this.poolSize = options.poolSize;
     this.live = options.live ?? false;
   }
 
@@ -113,7 +113,7 @@ export class PushedSource extends EventEmitter implements FrameSource {
       const index = this.stats.framesDecoded++;
       const { image } = input;
       if (!this.#pool?.fits(image.width, image.height, image.channels, image.order)) {
-        this.#pool = new FramePool(this.#poolSize, image.width, image.height, image.channels, image.order);
+        this.#pool = new FramePool(this.poolSize, image.width, image.height, image.channels, image.order);
       }
       const frame = this.#pool.acquire() ?? this.#dropStalest();
       if (!frame) {

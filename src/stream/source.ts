@@ -61,6 +61,11 @@ export interface FrameSource extends EventEmitter {
   readonly name: string;
   /** Live sources drop frames when the consumer is behind; the others make the producer wait. */
   readonly live: boolean;
+  /**
+   * Frames the source can have out at once (its pool), when it has a pool: a consumer holding
+   * this many frames gets no other until it releases one.
+   */
+  readonly poolSize?: number;
   readonly stats: SourceStats;
   /** Starts decoding (frames() does it too); idempotent. */
   start(): void;

@@ -7,7 +7,7 @@ import { FaceReidError } from './errors';
 import { loadAddon, addonOrigin } from './native';
 import { openvino, type RuntimeOptions } from './engine';
 import { runtimeCandidates, runtimeInstallHint } from './engine/runtime';
-import { sqliteDriver } from './gallery/stores/sqlite-driver';
+import { sqliteDriver, sqliteFixes } from './gallery/stores/sqlite-driver';
 import { checkFile, fetchCommand, MODEL_NAMES, modelFiles, resolveModel, searchLocations, type ModelName, type Precision } from './models';
 
 export type CheckStatus = 'ok' | 'missing' | 'broken' | 'optional-missing';
@@ -134,7 +134,7 @@ function checkOptionalModule(name: string, what: string, fix: string): DoctorChe
 /** The SQLite driver the gallery's file store will use; not essential (compare, embed and analyze need none). */
 function checkSqlite(): DoctorCheck {
   try {
-    const { name } = sqliteDriver();
+    const { name, binary } = sqliteDriver();
     let version: string | undefined;
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -142,8 +142,14 @@ function checkSqlite(): DoctorCheck {
     } catch {
       /* the version is only for the summary */
     }
-    const summary = name === 'node:sqlite' ? `node:sqlite, built into Node ${version}` : `better-sqlite3 ${version ?? ''}`.trim();
-    return { name: 'sqlite', status: 'ok', essential: false, summary: `${summary} (gallery files)`, details: { driver: name, version } };
+    // Which binary better-sqlite3 runs on: its own build, or the binary package's for this Node's ABI.
+    const from = !binary
+      ? ''
+      : binary.source === 'npm package'
+        ? `: binary from npm package ${binary.package}: ${binary.path}`
+        : `: binary from better-sqlite3's own build${binary.path ? `: ${binary.path}` : ''}`;
+    const summary = name === 'node:sqlite' ? `node:sqlite, built into Node ${version} (gallery files)` : `better-sqlite3 ${version ?? ''} (gallery files)${from}`;
+    return { name: 'sqlite', status: 'ok', essential: false, summary, details: { driver: name, version, ...(binary ? { binary } : {}) } };
   } catch (err) {
     return {
       name: 'sqlite',
@@ -151,7 +157,7 @@ function checkSqlite(): DoctorCheck {
       essential: false,
       summary: `${firstLine(err).split(': ').slice(1).join(': ').split('. ')[0]} (gallery files)`,
       details: { message: (err as Error).message },
-      fix: 'Node 22.13+ or 24 (node:sqlite is built in), or `npm rebuild better-sqlite3` (its install script downloads or builds its binary)',
+      fix: sqliteFixes(),
     };
   }
 }

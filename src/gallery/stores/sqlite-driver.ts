@@ -3,8 +3,10 @@
  *
  * - `node:sqlite` (DatabaseSync), built into Node 22.13+ and 24: no install script, no binary
  *   download. Node 22 prints one ExperimentalWarning when it is first loaded; Node 24 does not.
- * - `better-sqlite3`, an optional dependency whose install script downloads (or compiles) its
- *   binary: the only choice on Node 20.
+ * - `better-sqlite3`, an optional dependency: the only choice on Node 20. Its binary is its own
+ *   build when its install script ran (a download, or a compile); without the script, the one for
+ *   this Node's ABI in the npm package @ov-face-reid/better-sqlite3-<platform>-<arch>, handed to
+ *   better-sqlite3 through its `nativeBinding` option (sqlite-binary-package.ts).
  *
  * The surface is the part of better-sqlite3's the store uses (prepare/run/get/all/iterate with
  * pluck() and raw(), exec, pragma, transaction with .immediate, open, readonly, close), so a
@@ -17,6 +19,7 @@
  * first before that (so Node 22 stays quiet when better-sqlite3 works), each falling back to the other.
  */
 import { FaceReidError, outOfRange } from '../../errors';
+import { findSqliteBinary, pinnedSqliteBinaryPackageVersion, sqliteBinaryPackageName } from './sqlite-binary-package';
 
 export type SqliteDriverName = 'node:sqlite' | 'better-sqlite3';
 export const SQLITE_DRIVERS: readonly SqliteDriverName[] = ['node:sqlite', 'better-sqlite3'];
@@ -77,7 +80,20 @@ interface NodeDatabaseSync {
 interface NodeSqliteModule {
   DatabaseSync: new (path: string, options?: { readOnly?: boolean }) => NodeDatabaseSync;
 }
-type BetterSqliteConstructor = new (path: string, options?: { readonly?: boolean; fileMustExist?: boolean }) => Omit<SqliteDatabase, 'driver'>;
+type BetterSqliteConstructor = new (
+  path: string,
+  options?: { readonly?: boolean; fileMustExist?: boolean; nativeBinding?: string },
+) => Omit<SqliteDatabase, 'driver'>;
+
+/** Where better-sqlite3's compiled binary came from. */
+export interface SqliteBinaryOrigin {
+  /** `better-sqlite3`: its own build (its install script ran); `npm package`: the binary package. */
+  source: 'better-sqlite3' | 'npm package';
+  /** The `better_sqlite3.node` loaded (undefined when better-sqlite3 found its own where we cannot see). */
+  path?: string;
+  /** With source `npm package`: `@ov-face-reid/better-sqlite3-linux-x64@12.11.1`. */
+  package?: string;
+}
 
 /** SQLite's primary result codes by number (the low byte of an extended code). */
 const PRIMARY_CODES: Record<number, string> = {
@@ -231,21 +247,65 @@ function loadNodeSqlite(): NodeSqliteModule | string {
   return `node:sqlite is not available in Node ${process.version} (built in from 22.13, 24 recommended)`;
 }
 
-/** better-sqlite3 with its binary, or why not. */
-function loadBetterSqlite(): BetterSqliteConstructor | string {
+interface BetterSqlite {
+  Database: BetterSqliteConstructor;
+  /** Given to every connection when the binary comes from the package. */
+  nativeBinding?: string;
+  binary: SqliteBinaryOrigin;
+}
+
+/** The better_sqlite3.node that better-sqlite3 (through `bindings`) loaded: Node caches a native module under its path. */
+function ownBinaryPath(): string | undefined {
+  return Object.keys(require.cache).find((key) => /[\\/]better_sqlite3\.node$/.test(key));
+}
+
+/** better-sqlite3 with a binary (its own, else the binary package's for this Node's ABI), or why not. */
+function loadBetterSqlite(): BetterSqlite | string {
+  let Database: BetterSqliteConstructor;
+  let version: string;
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const Database = require('better-sqlite3') as BetterSqliteConstructor;
-    // Loading the JS succeeds without the binary; opening a connection is what needs it.
-    new Database(':memory:').close();
-    return Database;
+    Database = require('better-sqlite3') as BetterSqliteConstructor;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    version = (require('better-sqlite3/package.json') as { version: string }).version;
   } catch (err) {
     const { code, message } = err as NodeJS.ErrnoException;
     if (code === 'MODULE_NOT_FOUND' && /'better-sqlite3'/.test(message)) return 'better-sqlite3 is not installed';
-    // The `bindings` package's message when the .node file was never downloaded or built.
-    if (/Could not locate the bindings file/.test(message)) return 'better-sqlite3 is installed without its binary (its install script did not run)';
     return `better-sqlite3 does not load: ${message.split('\n')[0]}`;
   }
+  let own: string;
+  try {
+    // Loading the JS succeeds without the binary; opening a connection is what needs it.
+    new Database(':memory:').close();
+    return { Database, binary: { source: 'better-sqlite3', path: ownBinaryPath() } };
+  } catch (err) {
+    const { message } = err as Error;
+    // The `bindings` package's message when the .node file was never downloaded or built.
+    own = /Could not locate the bindings file/.test(message)
+      ? 'better-sqlite3 is installed without its binary (its install script did not run)'
+      : `better-sqlite3's own binary does not load (${message.split('\n')[0]})`;
+  }
+  const found = findSqliteBinary(version);
+  if (typeof found === 'string') return `${own}, and ${found}`;
+  try {
+    new Database(':memory:', { nativeBinding: found.path }).close();
+  } catch (err) {
+    return `${own}, and the binary of ${found.package} does not load: ${(err as Error).message.split('\n')[0]}`;
+  }
+  return { Database, nativeBinding: found.path, binary: { source: 'npm package', path: found.path, package: found.package } };
+}
+
+/** What makes the SQLite gallery work when no driver loads (for the error and for `face-reid doctor`). */
+export function sqliteFixes(): string {
+  const pinned = pinnedSqliteBinaryPackageVersion();
+  const fromPackage = pinned
+    ? `; or install better-sqlite3's binary as an npm package: \`npm install ${sqliteBinaryPackageName()}@${pinned}\` ` +
+      '(npm installs it with ov-face-reid unless optional dependencies are omitted; it carries the binary for Node 20)'
+    : '';
+  return (
+    `Use Node 22.13+ or 24 (node:sqlite is built in)${fromPackage}; or give better-sqlite3 its own binary: ` +
+    '`npm rebuild better-sqlite3` runs its install script, which downloads a prebuilt binary (or builds one with Python 3 and a C++ compiler).'
+  );
 }
 
 /** The drivers to try, in order (FACE_REID_SQLITE_DRIVER narrows it to one). */
@@ -259,10 +319,16 @@ export function sqliteDriverOrder(): SqliteDriverName[] {
 }
 
 type Opener = (path: string, readonly: boolean) => SqliteDatabase;
-let chosen: { name: SqliteDriverName; open: Opener } | undefined;
+export interface SqliteDriver {
+  name: SqliteDriverName;
+  open: Opener;
+  /** With better-sqlite3: where its compiled binary came from. */
+  binary?: SqliteBinaryOrigin;
+}
+let chosen: SqliteDriver | undefined;
 
 /** The driver this process uses (chosen once, on first use); GALLERY_UNAVAILABLE with the fixes when there is none. */
-export function sqliteDriver(): { name: SqliteDriverName; open: Opener } {
+export function sqliteDriver(): SqliteDriver {
   if (chosen) return chosen;
   const reasons: string[] = [];
   for (const name of sqliteDriverOrder()) {
@@ -274,24 +340,22 @@ export function sqliteDriver(): { name: SqliteDriverName; open: Opener } {
       }
       chosen = { name, open: (path, readonly) => new NodeSqliteDatabase(module, path, readonly) };
     } else {
-      const Database = loadBetterSqlite();
-      if (typeof Database === 'string') {
-        reasons.push(Database);
+      const loaded = loadBetterSqlite();
+      if (typeof loaded === 'string') {
+        reasons.push(loaded);
         continue;
       }
+      const { Database, nativeBinding, binary } = loaded;
+      const options = (readonly: boolean) => (nativeBinding ? { readonly, fileMustExist: readonly, nativeBinding } : { readonly, fileMustExist: readonly });
       chosen = {
         name,
-        open: (path, readonly) => Object.assign(call(() => new Database(path, { readonly, fileMustExist: readonly })), { driver: name }) as SqliteDatabase,
+        binary,
+        open: (path, readonly) => Object.assign(call(() => new Database(path, options(readonly))), { driver: name }) as SqliteDatabase,
       };
     }
     return chosen;
   }
-  throw new FaceReidError(
-    `The SQLite gallery has no SQLite driver here: ${reasons.join('; ')}. ` +
-      'Use Node 22.13+ or 24 (node:sqlite is built in), or give better-sqlite3 its binary: `npm rebuild better-sqlite3` runs its install ' +
-      'script, which downloads a prebuilt binary (or builds one with Python 3 and a C++ compiler).',
-    'GALLERY_UNAVAILABLE',
-  );
+  throw new FaceReidError(`The SQLite gallery has no SQLite driver here: ${reasons.join('; ')}. ${sqliteFixes()}`, 'GALLERY_UNAVAILABLE');
 }
 
 /** Opens a SQLite file (or `:memory:`) with the chosen driver. Read-only never creates the file. */

@@ -10,7 +10,8 @@ import { Backoff, sleep } from './backoff';
 import { DecoderProcess, type DecoderExit } from './decoder-process';
 import { decodeArgs, type DecodedStreamInfo } from './ffmpeg-decode-args';
 import { FramePool, FrameQueue, type VideoFrame } from './frames';
-import type { FrameSource, ResolvedSourceOptions, SourceStats } from './source';
+import type { FrameSource, ResolvedSourceOptions } from './source';
+import { newSourceStats, type SourceStats } from './source-stats';
 import type { SourceInput } from './source-input';
 
 type PooledFrame = VideoFrame & { data: Buffer };
@@ -26,17 +27,7 @@ export class FfmpegSource extends EventEmitter implements FrameSource {
   readonly name: string;
   readonly live: boolean;
   readonly poolSize: number;
-  readonly stats: SourceStats = {
-    framesDecoded: 0,
-    framesDelivered: 0,
-    framesDropped: 0,
-    restarts: 0,
-    width: undefined,
-    height: undefined,
-    fps: undefined,
-    state: 'idle',
-    lastError: undefined,
-  };
+  readonly stats: SourceStats = newSourceStats();
   readonly #input: SourceInput;
   readonly #options: ResolvedSourceOptions;
   readonly #queue = new FrameQueue<PooledFrame>();

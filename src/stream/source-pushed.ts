@@ -12,7 +12,8 @@ import { EventEmitter } from 'node:events';
 import { FaceReidError, invalidType, outOfRange } from '../errors';
 import { checkRawImage, type RawImage } from '../image';
 import { FramePool, FrameQueue, type VideoFrame } from './frames';
-import type { FrameSource, ResolvedSourceOptions, SourceStats } from './source';
+import type { FrameSource, ResolvedSourceOptions } from './source';
+import { newSourceStats, type SourceStats } from './source-stats';
 
 export interface PushedFrame extends RawImage {
   /** Milliseconds, never decreasing from one frame to the next. */
@@ -25,17 +26,7 @@ export class PushedSource extends EventEmitter implements FrameSource {
   readonly kind = 'pushed' as const;
   readonly name = 'pushed frames';
   readonly live: boolean;
-  readonly stats: SourceStats = {
-    framesDecoded: 0,
-    framesDelivered: 0,
-    framesDropped: 0,
-    restarts: 0,
-    width: undefined,
-    height: undefined,
-    fps: undefined,
-    state: 'idle',
-    lastError: undefined,
-  };
+  readonly stats: SourceStats = newSourceStats();
   readonly #iterable: AsyncIterable<PushedFrame> | Iterable<PushedFrame>;
   readonly poolSize: number;
   #iterator: AsyncIterator<PushedFrame> | Iterator<PushedFrame> | undefined;

@@ -13,27 +13,12 @@ import type { VideoFrame } from './frames';
 import { classifySource, type SourceKind } from './source-input';
 import { FfmpegSource } from './source-ffmpeg';
 import { PushedSource, type PushedFrame } from './source-pushed';
+import type { SourceStats } from './source-stats';
 
 export type { VideoFrame } from './frames';
 export type { PushedFrame } from './source-pushed';
 export type { SourceKind } from './source-input';
-
-export interface SourceStats {
-  /** Frames that arrived (decoded, or pushed). */
-  framesDecoded: number;
-  /** Frames handed to the consumer. */
-  framesDelivered: number;
-  /** Frames thrown away because the consumer was behind (live sources only). */
-  framesDropped: number;
-  /** Times the decoder was started again after a failure, a stall or a disconnect. */
-  restarts: number;
-  width: number | undefined;
-  height: number | undefined;
-  fps: number | undefined;
-  state: 'idle' | 'opening' | 'running' | 'reconnecting' | 'ended' | 'failed' | 'closed';
-  /** The last failure, recovered from or not. */
-  lastError: Error | undefined;
-}
+export type { SourceStats } from './source-stats';
 
 export interface StreamInfo {
   width: number;

@@ -59,22 +59,12 @@ export class Connection {
    * server aborts the transaction of a closed connection), and nothing half-done is reused.
    */
   async transaction<T>(what: string, fn: (client: PoolClient) => Promise<T>, mode = ''): Promise<T> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw translate(err, what, this.location);
-    }
-    try {
+    return this.session(what, async (client) => {
       await client.query(mode ? `BEGIN ${mode}` : 'BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
-      client.release();
       return result;
-    } catch (err) {
-      client.release(true);
-      throw translate(err, what, this.location);
-    }
+    });
   }
 
   /** `fn` with one pooled connection that manages its own transactions (migrations). */

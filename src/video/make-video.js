@@ -24,6 +24,7 @@ const { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileS
 const { join, resolve } = require('node:path');
 const sharp = require('sharp');
 const { rng } = require('../util/random');
+const scene = require('./conditions');
 
 const DEFAULTS = {
   seconds: 10,
@@ -45,6 +46,8 @@ const DEFAULTS = {
   /** LFW folder under $FACE_REID_DATA/lfw: deepfunneled250 (default) or raw150. */
   imageSet: 'deepfunneled250',
   crf: 20,
+  // conditions: a door camera's (src/video/conditions.js; absent: the clean video). Not listed
+  // here, so that videos made without it keep their options hash.
 };
 
 /** name -> [file names], from the image folder; the landmarks file gives each picture's face. */
@@ -93,14 +96,15 @@ function faceBoxInPicture(points) {
 }
 
 /** Who is enrolled, who is a stranger, which pictures go where; deterministic by seed. */
-function castPeople(lfw, options, random) {
+function castPeople(lfw, options, random, videoPictures = 1) {
   const strangerCount = Math.round(options.people * options.strangers);
   const enrolledCount = options.people - strangerCount;
-  const needed = options.enrolmentPictures + 1;
+  const needed = options.enrolmentPictures + videoPictures;
   const candidates = shuffle([...lfw.people.keys()], random);
   const enrolledNames = candidates.filter((n) => lfw.people.get(n).length >= needed).slice(0, enrolledCount);
   if (enrolledNames.length < enrolledCount) throw new Error(`only ${enrolledNames.length} LFW people have ${needed} pictures; ${enrolledCount} wanted`);
-  const strangerNames = candidates.filter((n) => !enrolledNames.includes(n)).slice(0, strangerCount);
+  const strangerNames = candidates.filter((n) => !enrolledNames.includes(n) && lfw.people.get(n).length >= videoPictures).slice(0, strangerCount);
+  if (strangerNames.length < strangerCount) throw new Error(`only ${strangerNames.length} more LFW people have ${videoPictures} pictures; ${strangerCount} strangers wanted`);
   const people = [];
   for (const name of enrolledNames) {
     const files = shuffle(lfw.people.get(name), random);
@@ -113,46 +117,52 @@ function castPeople(lfw, options, random) {
 /**
  * Appearances over the video: everyone once, some twice (the second after the first has left).
  * Each crosses the frame from one side to the other at its own height, its face growing or
- * shrinking on the way (walking towards or away from the camera).
+ * shrinking on the way (walking towards or away from the camera). With `conditions` (and their
+ * random numbers, `crandom`), each crossing also has a style: small faces, fast, or normal.
  */
-function planAppearances(people, options, random) {
+function planAppearances(people, options, random, conditions, crandom) {
   const frameCount = Math.round(options.seconds * options.fps);
-  const lengthOf = () => Math.max(2, Math.round(between(random, options.appearanceSeconds) * options.fps));
+  const styleOf = () => (conditions ? scene.crossingStyle(conditions, crandom) : 'normal');
+  const lengthOf = (style) => Math.max(2, Math.round(between(random, style === 'fast' ? conditions.fast.seconds : options.appearanceSeconds) * options.fps));
   const returning = new Set(shuffle(people.map((p) => p.name), random).slice(0, Math.round(people.length * options.returning)));
   const appearances = [];
-  const randomPath = () => {
-    const size0 = between(random, options.tileSize);
+  const randomPath = (style) => {
+    const sizes = style === 'small' ? conditions.small.tileSize : options.tileSize;
+    const size0 = between(random, sizes);
     return {
       leftToRight: random() < 0.5,
       y0: between(random, [0.05, 0.95]),
       y1: between(random, [0.05, 0.95]),
       size0,
-      size1: Math.min(options.tileSize[1], Math.max(options.tileSize[0], size0 * between(random, [0.6, 1.6]))),
+      size1: Math.min(sizes[1], Math.max(sizes[0], size0 * between(random, [0.6, 1.6]))),
     };
   };
-  const add = (person, image, first, length) => {
+  const add = (person, image, first, length, style) => {
     const appearance = { person: person.name, role: person.role, image, firstFrame: first, lastFrame: Math.min(frameCount - 1, first + length - 1), path: undefined };
+    if (conditions) appearance.style = style;
     // Of a few random paths, the one that hides others least: people cross briefly, but two
     // walking side by side at one height would cover each other for seconds.
     let best = Infinity;
     for (let k = 0; k < 12; k++) {
-      const candidate = { ...appearance, path: randomPath() };
+      const candidate = { ...appearance, path: randomPath(style) };
       const cover = overlapWith(candidate, appearances, options);
       if (cover < best) [best, appearance.path] = [cover, candidate.path];
     }
     appearances.push(appearance);
   };
   for (const person of people) {
-    const length = Math.min(lengthOf(), frameCount);
+    const style = styleOf();
+    const length = Math.min(lengthOf(style), frameCount);
     if (returning.has(person.name) && frameCount >= 2 * length + 2 * options.fps) {
       // First visit in the first part of the video, the return at least two seconds after leaving.
-      const second = Math.min(lengthOf(), frameCount - length - 2 * options.fps);
+      const secondStyle = styleOf();
+      const second = Math.min(lengthOf(secondStyle), frameCount - length - 2 * options.fps);
       const first = Math.floor(random() * (frameCount - length - second - 2 * options.fps + 1));
       const back = first + length + 2 * options.fps + Math.floor(random() * (frameCount - (first + length + 2 * options.fps) - second + 1));
-      add(person, person.video[0], first, length);
-      add(person, person.video[1 % person.video.length], back, second);
+      add(person, person.video[0], first, length, style);
+      add(person, person.video[1 % person.video.length], back, second, secondStyle);
     } else {
-      add(person, person.video[0], Math.floor(random() * (frameCount - length + 1)), length);
+      add(person, person.video[0], Math.floor(random() * (frameCount - length + 1)), length, style);
     }
   }
   appearances.sort((a, b) => a.firstFrame - b.firstFrame || a.person.localeCompare(b.person));
@@ -280,12 +290,73 @@ function blit(frame, width, height, tile, size, x, y) {
 }
 
 /**
+ * The frames of a video with `conditions` (src/video/conditions.js): each appearance shows its
+ * pictures in turn, lit by its gain and smeared by its motion; occluders go in front of all; the
+ * frame's exposure changes and noise is added. compose(frame, f) draws frame f over the
+ * background already in `frame` and returns its truth entries (box from the landmarks of the
+ * picture shown, visible counted pixel by pixel, `picture`: index into the appearance's images,
+ * `blur`: the motion blur's length in pixels).
+ */
+function sceneComposer({ appearances, people, options, conditions, random, frameCount, lfw, tiles }) {
+  const { width, height, fps } = options;
+  scene.dressAppearances(appearances, people, conditions, fps, random);
+  const occluders = scene.planOccluders(conditions, options, frameCount, random);
+  const lighting = scene.planLighting(conditions, frameCount, fps, random);
+  const length = width * height * 3;
+  const planes = conditions.noise > 0 ? scene.noisePlanes(conditions.noise, length, 3, random) : [];
+  const draw = scene.sceneTiles(tiles);
+  const screen = { x: 0, y: 0, width, height };
+  const at = (a, f) => tileAt(a, f, options);
+  async function compose(frame, f) {
+    const live = appearances.filter((a) => a.firstFrame <= f && f <= a.lastFrame);
+    const placed = [];
+    for (const a of live) {
+      const tile = at(a, f);
+      const picture = scene.pictureAt(a, f);
+      const blur = conditions.exposure > 0 ? Math.round(scene.speedAt(at, a, f) * conditions.exposure) : 0;
+      const drawn = await draw(a.images[picture], tile.width, a.gain, blur);
+      const x = tile.x + drawn.shift;
+      scene.blitRect(frame, width, height, drawn.data, drawn.width, drawn.height, x, tile.y);
+      placed.push({ a, tile, picture, blur: blur > 1 ? blur : 0, drawn: { data: drawn.data, x, y: tile.y, width: drawn.width, height: drawn.height } });
+    }
+    const covers = occluders.map((o) => ({ o, rect: scene.occluderAt(o, f) })).filter((x) => x.rect);
+    for (const { o, rect } of covers) scene.paintOccluder(frame, width, height, rect, o.shade);
+    const entries = placed.map(({ a, tile, picture, blur }, k) => {
+      const s = tile.width / lfw.side;
+      const face = faceBoxInPicture(lfw.landmarks.get(a.images[picture]));
+      const box = { x: tile.x + face.x * s, y: tile.y + face.y * s, width: face.width * s, height: face.height * s };
+      const seen = intersect(box, screen) ? scene.visibleShare(box, placed.slice(k + 1).map((p) => p.drawn), covers.map((c) => c.rect), width, height) : 0;
+      return {
+        appearance: a.id,
+        person: a.person,
+        role: a.role,
+        box: { x: round1(box.x), y: round1(box.y), width: round1(box.width), height: round1(box.height) },
+        tile,
+        visible: Math.round(seen * 1000) / 1000,
+        picture,
+        blur,
+      };
+    });
+    const noise = planes.length ? planes[Math.floor(random() * planes.length)] : undefined;
+    scene.expose(frame, lighting[f], noise, noise ? Math.floor(random() * length) : 0);
+    return entries;
+  }
+  const rounded = (v) => Math.round(v * 1000) / 1000;
+  return {
+    compose,
+    occluders,
+    lighting: lighting.map((l) => ({ brightness: rounded(l.brightness), contrast: rounded(l.contrast) })),
+  };
+}
+
+/**
  * Makes (or reuses) a video with its ground truth. Returns { dir, video, truthFile,
  * enrolmentFile, truth, enrolment }.
  * @param {Partial<typeof DEFAULTS> & { outDir?: string, dataDir?: string, ffmpegPath?: string }} [userOptions]
  */
 async function makeVideo(userOptions = {}) {
   const options = { ...DEFAULTS, ...userOptions };
+  const conditions = scene.readConditions(options.conditions);
   const dataDir = resolve(options.dataDir || process.env.FACE_REID_DATA || join(__dirname, '..', '..', '..', 'shared', 'data'));
   const { outDir: _o, dataDir: _d, ffmpegPath: _f, ...identity } = options;
   const key = createHash('sha1').update(JSON.stringify(identity)).digest('hex').slice(0, 12);
@@ -300,12 +371,14 @@ async function makeVideo(userOptions = {}) {
   }
 
   const random = rng(options.seed);
+  const crandom = conditions ? scene.conditionsRandom(options.seed) : undefined;
   const lfw = readLfw(dataDir, options.imageSet);
-  const people = castPeople(lfw, options, random);
-  const { appearances, frameCount } = planAppearances(people, options, random);
+  const people = castPeople(lfw, options, random, conditions?.videoPictures);
+  const { appearances, frameCount } = planAppearances(people, options, random, conditions, crandom);
   const { width, height, fps } = options;
   const bg = await background(width, height, random);
   const tiles = tileCache(lfw.root, lfw.side);
+  const withConditions = conditions && sceneComposer({ appearances, people, options, conditions, random: crandom, frameCount, lfw, tiles });
 
   // Written under a private name and renamed when complete: a reader never sees half a video.
   const partial = join(dir, `video.${process.pid}.part.mp4`);
@@ -326,6 +399,11 @@ async function makeVideo(userOptions = {}) {
   const frame = Buffer.alloc(width * height * 3);
   for (let f = 0; f < frameCount; f++) {
     bg.copy(frame);
+    if (withConditions) {
+      frames.push(await withConditions.compose(frame, f));
+      if (!encoder.stdin.write(frame)) await new Promise((r) => encoder.stdin.once('drain', r));
+      continue;
+    }
     // Later appearances are drawn over earlier ones (they are "in front").
     const visible = appearances.filter((a) => a.firstFrame <= f && f <= a.lastFrame);
     const placed = visible.map((a) => ({ a, tile: tileAt(a, f, options) }));
@@ -365,9 +443,10 @@ async function makeVideo(userOptions = {}) {
     seed: options.seed,
     imageSet: options.imageSet,
     people: people.map((p) => ({ ...p, enrolment: p.enrolment.map((f) => join(lfw.root, f)), video: p.video.map((f) => join(lfw.root, f)) })),
-    appearances: appearances.map(({ path: _path, image, ...a }) => ({ ...a, image: join(lfw.root, image) })),
+    appearances: appearances.map(({ path: _path, image, images, ...a }) => ({ ...a, image: join(lfw.root, image), ...(images && { images: images.map((f) => join(lfw.root, f)) }) })),
     frames,
   };
+  if (withConditions) Object.assign(truth, { conditions: options.conditions, crf: options.crf, occluders: withConditions.occluders, lighting: withConditions.lighting });
   const enrolment = people.filter((p) => p.role === 'enrolled').map((p) => ({ name: p.name, files: p.enrolment.map((f) => join(lfw.root, f)) }));
   writeFileSync(enrolmentFile, JSON.stringify(enrolment, null, 1));
   writeFileSync(`${truthFile}.${process.pid}`, JSON.stringify(truth));
@@ -381,5 +460,13 @@ const DEMO_VIDEO = { seconds: 10, fps: 25, width: 1280, height: 720, tileSize: [
 const ACCURACY_VIDEO = { seconds: 60, fps: 30, people: 30, strangers: 1 / 3, seed: 15 };
 /** A short one for the tests: 8 s, 6 people (two of them come back). */
 const SHORT_VIDEO = { seconds: 8, fps: 30, people: 6, strangers: 1 / 3, returning: 0.34, appearanceSeconds: [2, 3], seed: 3 };
+/**
+ * The accuracy video's cast and length through a door camera (src/video/conditions.js): pictures
+ * alternating within an appearance, small faces, fast crossings with motion blur, occluders,
+ * changing light, sensor noise, stronger compression (crf 30).
+ */
+const HARD_VIDEO = { seconds: 60, fps: 30, people: 30, strangers: 1 / 3, seed: 21, tileSize: [180, 520], crf: 30, conditions: scene.HARD_CONDITIONS };
+/** The same door camera for the tests: 10 s, 12 people (4 strangers). */
+const HARD_SHORT_VIDEO = { seconds: 10, fps: 30, people: 12, strangers: 1 / 3, returning: 0.25, appearanceSeconds: [2.5, 4], seed: 22, tileSize: [180, 520], crf: 30, conditions: scene.HARD_CONDITIONS };
 
-module.exports = { makeVideo, faceBoxInPicture, ACCURACY_VIDEO, SHORT_VIDEO, DEMO_VIDEO, DEFAULTS };
+module.exports = { makeVideo, faceBoxInPicture, ACCURACY_VIDEO, SHORT_VIDEO, DEMO_VIDEO, HARD_VIDEO, HARD_SHORT_VIDEO, HARD_CONDITIONS: scene.HARD_CONDITIONS, DEFAULTS };

@@ -6,6 +6,7 @@
 //
 //   node test/helpers/make-video.js --out /tmp/v --seconds 60 --fps 30 --people 30 --seed 7
 //   node test/helpers/make-video.js --preset accuracy        (60 s, 30 people, a third strangers)
+//   node test/helpers/make-video.js --preset hard            (the same through a door camera; hard-short: 10 s)
 const video = require('../../dist/video/make-video');
 const { ffmpegPath } = require('./media');
 
@@ -14,8 +15,8 @@ function makeVideo(options = {}) {
   return video.makeVideo({ ffmpegPath: ffmpegPath(), ...options });
 }
 
-const { faceBoxInPicture, ACCURACY_VIDEO, SHORT_VIDEO, DEFAULTS } = video;
-module.exports = { makeVideo, faceBoxInPicture, ACCURACY_VIDEO, SHORT_VIDEO, DEFAULTS };
+const { faceBoxInPicture, ACCURACY_VIDEO, SHORT_VIDEO, HARD_VIDEO, HARD_SHORT_VIDEO, HARD_CONDITIONS, DEFAULTS } = video;
+module.exports = { makeVideo, faceBoxInPicture, ACCURACY_VIDEO, SHORT_VIDEO, HARD_VIDEO, HARD_SHORT_VIDEO, HARD_CONDITIONS, DEFAULTS };
 
 function parseArgs(argv) {
   const options = {};
@@ -31,8 +32,8 @@ function parseArgs(argv) {
 if (require.main === module) {
   const args = parseArgs(process.argv.slice(2));
   const { preset, ...rest } = args;
-  const presets = { accuracy: ACCURACY_VIDEO, short: SHORT_VIDEO };
-  if (preset && !presets[preset]) throw new Error(`--preset is accuracy or short, not ${preset}`);
+  const presets = { accuracy: ACCURACY_VIDEO, short: SHORT_VIDEO, hard: HARD_VIDEO, 'hard-short': HARD_SHORT_VIDEO };
+  if (preset && !presets[preset]) throw new Error(`--preset is ${Object.keys(presets).join(', ')}, not ${preset}`);
   makeVideo({ ...presets[preset], ...rest })
     .then(({ dir, truth }) => {
       console.log(`${dir}: ${truth.frameCount} frames, ${truth.people.length} people, ${truth.appearances.length} appearances`);

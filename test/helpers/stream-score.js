@@ -7,8 +7,13 @@
 //   enrolled named correctly: that label is the person's name;
 //   stranger named:           that label is a gallery label (any name at all);
 //   stranger ever named:      a gallery label on any frame (the stricter count, reported too).
-// Label changes: for tracks, changes of the label of a confirmed track (track.updated events);
-// for per-frame identification (no tracks), changes of the label along each appearance.
+// Label changes: for tracks, changes of the label of a confirmed track (track.updated events,
+// counted by the caller); along each appearance, for either way, from its paired frames in order:
+//   flips:        the shown name changed to another name from one paired frame to the next;
+//   labelChanges: the shown label changed at all, a name to none or none to a name included,
+//                 counted from the first frame the appearance was named on (so a track's pending
+//                 start or a face's first unknown frames are not flicker, but a name coming and
+//                 going is, as is a track lost and found again under a new, pending id).
 
 const MIN_IOU = 0.3;
 /** Truth faces less visible than this are not scored (half covered or off screen). */
@@ -44,6 +49,15 @@ function pair(truthFaces, boxes) {
   return pairs;
 }
 
+/** Changes of the shown label (null: none) along one appearance, from its first named frame on. */
+function labelChanges(labels) {
+  const first = labels.findIndex((l) => l !== null);
+  if (first < 0) return 0;
+  let changes = 0;
+  for (let k = first + 1; k < labels.length; k++) if (labels[k] !== labels[k - 1]) changes++;
+  return changes;
+}
+
 /**
  * `perFrame[f]`: [{ box, label, kind }] shown on frame f (kind 'gallery' | 'visitor' | null;
  * label null or 'Unknown' for no name). `isGallery(label)`: whether a label is a gallery name.
@@ -59,7 +73,7 @@ function scoreAppearances(truth, perFrame, isGallery) {
       shown.get(t.appearance).push(label);
     }
   }
-  const result = { enrolled: 0, enrolledCorrect: 0, strangers: 0, strangersNamed: 0, strangersEverNamed: 0, unscored: 0, flips: 0, appearances: 0 };
+  const result = { enrolled: 0, enrolledCorrect: 0, strangers: 0, strangersNamed: 0, strangersEverNamed: 0, unscored: 0, flips: 0, labelChanges: 0, appearances: 0 };
   for (const a of truth.appearances) {
     const labels = shown.get(a.id);
     if (!labels || labels.length === 0) {
@@ -71,6 +85,7 @@ function scoreAppearances(truth, perFrame, isGallery) {
     for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
     const dominant = [...counts].sort((x, y) => y[1] - x[1])[0][0];
     for (let k = 1; k < labels.length; k++) if (labels[k] !== labels[k - 1] && labels[k] !== null && labels[k - 1] !== null) result.flips++;
+    result.labelChanges += labelChanges(labels);
     if (a.role === 'enrolled') {
       result.enrolled++;
       if (dominant === a.person) result.enrolledCorrect++;
@@ -85,7 +100,8 @@ function scoreAppearances(truth, perFrame, isGallery) {
     enrolledCorrectRate: result.enrolled ? result.enrolledCorrect / result.enrolled : NaN,
     strangerNamedRate: result.strangers ? result.strangersNamed / result.strangers : NaN,
     strangerEverNamedRate: result.strangers ? result.strangersEverNamed / result.strangers : NaN,
+    labelChangesPerAppearance: result.appearances ? result.labelChanges / result.appearances : NaN,
   };
 }
 
-module.exports = { scoreAppearances, iou, MIN_IOU, MIN_VISIBLE };
+module.exports = { scoreAppearances, labelChanges, iou, MIN_IOU, MIN_VISIBLE };

@@ -3,7 +3,7 @@
  * then watch a generated video with the same gallery (the `watch` command itself).
  */
 import { join, resolve } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { defaultPeopleFolder, runDemo } from '../demo';
 import { parse, pipelineFlags, pipelineOptionsFrom, printHelp } from './common';
 import { run as watch } from './watch';
@@ -47,6 +47,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!result.video) return 0;
   console.log(`watching ${result.video.file} (events as they happen):`);
   const out = (name: string) => join(outDir, name);
+  // The JSON Lines sink appends (a log outlives its watcher); a demo run starts its events afresh.
+  rmSync(out('stream-events.jsonl'), { force: true });
   const status = await watch([
     `demo=${result.video.file}`,
     '--gallery', result.gallery,

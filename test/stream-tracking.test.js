@@ -195,9 +195,9 @@ describe('stream tracking (synthetic detections)', function () {
       const h = newHistory();
       const reasons = [];
       for (let f = 0; f < 200; f++) {
-        const decided = h.embeds >= 3;
+        const stage = h.embeds >= 3 ? 'named' : 'pending';
         const quality = f === 40 ? 0.9 : 0.5;
-        const reason = policy.reason(h, quality, f, decided);
+        const reason = policy.reason(h, quality, f, stage);
         policy.count(Boolean(reason));
         if (reason) {
           policy.took(h, quality, f);
@@ -206,6 +206,25 @@ describe('stream tracking (synthetic detections)', function () {
       }
       assert.deepEqual(reasons, ['0:first', '2:pending', '4:pending', '34:refresh', '40:better', '70:refresh']);
       assert.deepEqual(policy.stats, { considered: 200, embedded: 6, saved: 194 });
+    });
+
+    it('keeps sampling a visitor track every visitorEvery frames up to the cap; a named track only refreshes', function () {
+      const policy = new EmbedPolicy({ pendingEvery: 2, refreshEvery: 30, visitorEvery: 8, maxPerTrack: 7 });
+      const taken = (stage) => {
+        const h = newHistory();
+        const frames = [];
+        for (let f = 0; f < 100; f++) {
+          const reason = policy.reason(h, 0.5, f, f < 5 ? 'pending' : stage);
+          if (reason) {
+            policy.took(h, 0.5, f);
+            frames.push(`${f}:${reason}`);
+          }
+        }
+        return frames;
+      };
+      assert.deepEqual(taken('visitor'), ['0:first', '2:pending', '4:pending', '12:visitor', '20:visitor', '28:visitor', '36:visitor']);
+      assert.deepEqual(taken('named'), ['0:first', '2:pending', '4:pending', '34:refresh', '64:refresh', '94:refresh']);
+      assert.throws(() => new EmbedPolicy({ visitorEvery: 0 }), (err) => err instanceof RangeError && /visitorEvery/.test(err.message));
     });
   });
 

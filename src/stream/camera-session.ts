@@ -87,8 +87,8 @@ export class CameraSession {
       if (id === undefined) return;
       const info = this.#info.get(id);
       if (!info) return;
-      const decided = this.#identity.identity(info.key).kind !== 'pending';
-      if (this.#policy.reason(info.history, f.quality.score, frame, decided)) wanted.add(i);
+      const { kind } = this.#identity.identity(info.key);
+      if (this.#policy.reason(info.history, f.quality.score, frame, kind === 'gallery' ? 'named' : kind)) wanted.add(i);
     });
     const indices = [...wanted].sort((a, b) => a - b);
     const embeddings = indices.length > 0 ? await embed(indices) : [];

@@ -4,14 +4,21 @@
  * identity is still undecided, then only a clearly better view than its best so far or a periodic
  * refresh, and never more than a cap. The policy counts what it saved against embedding every
  * face it was asked about.
+ *
+ * A visitor id is a weaker decision than a name: it is what a track gets when its views so far
+ * look like nobody enrolled, which dark, blurred or small views of an enrolled person often do.
+ * So a visitor track keeps sampling (every `visitorEvery` frames) until the cap, giving a better
+ * view the chance to collect the votes a name needs; a named track only refreshes.
  */
 import { outOfRange } from '../errors';
 
 export interface EmbedPolicyOptions {
   /** While the identity is undecided: embed at most every this many frames. Default 3. */
   pendingEvery?: number;
-  /** Once decided: embed again after this many frames even without a better view. Default 60. */
+  /** Once named: embed again after this many frames even without a better view. Default 60. */
   refreshEvery?: number;
+  /** While the track holds a visitor id: embed again after this many frames. Default 10. */
+  visitorEvery?: number;
   /** A view counts as clearly better when its quality exceeds the best so far by this factor. Default 1.25. */
   betterBy?: number;
   /** At most this many embeddings per track (the first is always taken). Default 12. */
@@ -36,7 +43,10 @@ export interface EmbedStats {
   saved: number;
 }
 
-export type EmbedReason = 'first' | 'pending' | 'better' | 'refresh';
+export type EmbedReason = 'first' | 'pending' | 'visitor' | 'better' | 'refresh';
+
+/** How far the track's identity is settled: nothing yet, a visitor id, or a gallery name. */
+export type IdentityStage = 'pending' | 'visitor' | 'named';
 
 export function newHistory(): EmbedHistory {
   return { embeds: 0, lastEmbedFrame: -Infinity, bestQuality: 0 };
@@ -50,6 +60,7 @@ function checkInt(value: number, name: string, min: number): number {
 export class EmbedPolicy {
   readonly pendingEvery: number;
   readonly refreshEvery: number;
+  readonly visitorEvery: number;
   readonly betterBy: number;
   readonly maxPerTrack: number;
   #considered = 0;
@@ -58,22 +69,21 @@ export class EmbedPolicy {
   constructor(options: EmbedPolicyOptions = {}) {
     this.pendingEvery = checkInt(options.pendingEvery ?? 3, 'pendingEvery', 1);
     this.refreshEvery = checkInt(options.refreshEvery ?? 60, 'refreshEvery', 1);
+    this.visitorEvery = checkInt(options.visitorEvery ?? 10, 'visitorEvery', 1);
     this.maxPerTrack = checkInt(options.maxPerTrack ?? 12, 'maxPerTrack', 1);
     const betterBy = options.betterBy ?? 1.25;
     if (typeof betterBy !== 'number' || !(betterBy >= 1) || !Number.isFinite(betterBy)) throw outOfRange('a finite number >= 1', 'betterBy', betterBy);
     this.betterBy = betterBy;
   }
 
-  /**
-   * Why this view should be embedded, or undefined when it should not. `decided`: the track's
-   * identity is settled (named or a visitor id given), so only better views and refreshes count.
-   */
-  reason(history: EmbedHistory, quality: number, frame: number, decided: boolean): EmbedReason | undefined {
+  /** Why this view should be embedded, or undefined when it should not. */
+  reason(history: EmbedHistory, quality: number, frame: number, stage: IdentityStage): EmbedReason | undefined {
     if (history.embeds === 0) return 'first';
     if (history.embeds >= this.maxPerTrack) return undefined;
     const since = frame - history.lastEmbedFrame;
-    if (!decided) return since >= this.pendingEvery ? 'pending' : undefined;
+    if (stage === 'pending') return since >= this.pendingEvery ? 'pending' : undefined;
     if (quality > history.bestQuality * this.betterBy && since >= this.pendingEvery) return 'better';
+    if (stage === 'visitor' && since >= this.visitorEvery) return 'visitor';
     if (since >= this.refreshEvery) return 'refresh';
     return undefined;
   }

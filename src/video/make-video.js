@@ -289,6 +289,26 @@ function blit(frame, width, height, tile, size, x, y) {
   }
 }
 
+/** Where a picture's face is in the frame: its box from the landmarks, scaled onto the tile. */
+function faceBoxOnTile(lfw, image, tile) {
+  const s = tile.width / lfw.side;
+  const face = faceBoxInPicture(lfw.landmarks.get(image));
+  return { x: tile.x + face.x * s, y: tile.y + face.y * s, width: face.width * s, height: face.height * s };
+}
+
+/** One face's truth on one frame; `extra` (the picture shown, its blur) only with conditions. */
+function truthEntry(a, tile, box, seen, extra) {
+  return {
+    appearance: a.id,
+    person: a.person,
+    role: a.role,
+    box: { x: round1(box.x), y: round1(box.y), width: round1(box.width), height: round1(box.height) },
+    tile,
+    visible: Math.round(seen * 1000) / 1000,
+    ...extra,
+  };
+}
+
 /**
  * The frames of a video with `conditions` (src/video/conditions.js): each appearance shows its
  * pictures in turn, lit by its gain and smeared by its motion; occluders go in front of all; the
@@ -322,20 +342,9 @@ function sceneComposer({ appearances, people, options, conditions, random, frame
     const covers = occluders.map((o) => ({ o, rect: scene.occluderAt(o, f) })).filter((x) => x.rect);
     for (const { o, rect } of covers) scene.paintOccluder(frame, width, height, rect, o.shade);
     const entries = placed.map(({ a, tile, picture, blur }, k) => {
-      const s = tile.width / lfw.side;
-      const face = faceBoxInPicture(lfw.landmarks.get(a.images[picture]));
-      const box = { x: tile.x + face.x * s, y: tile.y + face.y * s, width: face.width * s, height: face.height * s };
+      const box = faceBoxOnTile(lfw, a.images[picture], tile);
       const seen = intersect(box, screen) ? scene.visibleShare(box, placed.slice(k + 1).map((p) => p.drawn), covers.map((c) => c.rect), width, height) : 0;
-      return {
-        appearance: a.id,
-        person: a.person,
-        role: a.role,
-        box: { x: round1(box.x), y: round1(box.y), width: round1(box.width), height: round1(box.height) },
-        tile,
-        visible: Math.round(seen * 1000) / 1000,
-        picture,
-        blur,
-      };
+      return truthEntry(a, tile, box, seen, { picture, blur });
     });
     const noise = planes.length ? planes[Math.floor(random() * planes.length)] : undefined;
     scene.expose(frame, lighting[f], noise, noise ? Math.floor(random() * length) : 0);
@@ -411,21 +420,12 @@ async function makeVideo(userOptions = {}) {
     const screen = { x: 0, y: 0, width, height };
     frames.push(
       placed.map(({ a, tile }, k) => {
-        const s = tile.width / lfw.side;
-        const face = faceBoxInPicture(lfw.landmarks.get(a.image));
-        const box = { x: tile.x + face.x * s, y: tile.y + face.y * s, width: face.width * s, height: face.height * s };
+        const box = faceBoxOnTile(lfw, a.image, tile);
         const onScreen = intersect(box, screen);
         let covered = 0;
         for (const later of placed.slice(k + 1)) covered = Math.max(covered, area(intersect(onScreen ?? box, later.tile)));
         const seen = Math.max(0, area(onScreen) - covered) / area(box);
-        return {
-          appearance: a.id,
-          person: a.person,
-          role: a.role,
-          box: { x: round1(box.x), y: round1(box.y), width: round1(box.width), height: round1(box.height) },
-          tile,
-          visible: Math.round(seen * 1000) / 1000,
-        };
+        return truthEntry(a, tile, box, seen);
       }),
     );
     if (!encoder.stdin.write(frame)) await new Promise((r) => encoder.stdin.once('drain', r));

@@ -62,7 +62,8 @@ function renderMarkdown(sections, host, pngName) {
     '',
   ];
   for (const s of sections) {
-    out.push(`## ${s.title}`, '', `_${s.seconds.toFixed(0)} s_`, '');
+    const alone = s.host ? `, measured on its own on ${s.measuredAt.slice(0, 16).replace('T', ' ')} UTC: ${machineLine(s.host)}` : '';
+    out.push(`## ${s.title}`, '', `_${s.seconds.toFixed(0)} s${alone}_`, '');
     out.push(`| ${COLUMNS.map(([h]) => h).join(' | ')} | notes |`);
     out.push(`|${COLUMNS.map(() => '---').join('|')}|---|`);
     for (const r of s.rows) out.push(`| ${COLUMNS.map(([, f]) => escapeCell(f(r))).join(' | ')} | ${escapeCell(r.note ?? '')} |`);

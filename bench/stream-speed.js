@@ -22,7 +22,7 @@ const { DEFAULT_MATCH_THRESHOLD } = require('../dist/gallery');
 const { openSource } = require('../dist/stream/source');
 const { modelsDir } = require('../test/helpers/env');
 const { makeVideo } = require('../test/helpers/make-video');
-const { median, row, pairedRatio, PythonOracle, runNodeScript } = require('./lib');
+const { machine, median, row, pairedRatio, PythonOracle, runNodeScript } = require('./lib');
 
 /** The camera the streams-at-once figure is about: 30 fps, each stream must keep up with it. */
 const CAMERA_FPS = 30;
@@ -325,6 +325,8 @@ const NOTES = [
  */
 function saveSection(section) {
   const file = join(__dirname, '..', 'docs', 'benchmarks.json');
+  // The page's machine line is the last full run's; a section measured alone names its own.
+  section = { ...section, host: machine(), measuredAt: new Date().toISOString() };
   const saved = JSON.parse(readFileSync(file, 'utf8'));
   const at = saved.sections.findIndex((s) => s.name === section.name);
   if (at >= 0) saved.sections[at] = section;

@@ -86,7 +86,11 @@ export interface CameraStats {
   detectionFrames: number;
   /** Faces detected over all detection frames. */
   faces: number;
-  /** Time spent, ms: detector, landmarks, re-identification, and tracking/identity in JS. */
+  /**
+   * Wall time spent, ms: detector, landmarks, re-identification, and tracking/identity in JS. With
+   * `readAhead` > 0 the next frame's detection runs while this one is tracked, so the stages
+   * overlap and their sum can exceed the stream's wall time.
+   */
   timing: { detect: number; landmarks: number; reid: number; tracking: number };
   source: SourceStats;
 }

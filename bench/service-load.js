@@ -278,4 +278,4 @@ if (require.main === module) {
   );
 }
 
-module.exports = { run, measure, title: 'HTTP service under load vs the same identification in-process' };
+module.exports = { run, measure, scene, prepareGallery, autocannon, settle, title: 'HTTP service under load vs the same identification in-process' };

@@ -182,6 +182,7 @@ async function measure({ seconds = 60, connections = 16, rounds = Math.max(2, Ma
         p99: http.latency.p99,
         cpuInProcess: { total: self.total / inProcess.done, js: self.js / inProcess.done },
         cpuServer: srv && { total: srv.total / ok, js: srv.js / ok },
+        rss: rssBytes(server.pid),
         idleServerCores: idle && idle.total / (phase * 1000),
         tailMs,
         load: loadavg()[0],
@@ -190,7 +191,7 @@ async function measure({ seconds = 60, connections = 16, rounds = Math.max(2, Ma
       perRound.push(r);
       log(
         `round ${round + 1}/${rounds}: in-process (${lanes} in flight) ${r.inProcess.toFixed(2)} frames/s, ${fmt(r.cpuInProcess.total)} CPU-ms/frame (JS thread ${fmt(r.cpuInProcess.js)}); ` +
-          `HTTP (${connections} connections) ${r.http.toFixed(2)} frames/s, server ${fmt(r.cpuServer?.total)} CPU-ms/frame (JS thread ${fmt(r.cpuServer?.js)}); ` +
+          `HTTP (${connections} connections) ${r.http.toFixed(2)} frames/s, server ${fmt(r.cpuServer?.total)} CPU-ms/frame (JS thread ${fmt(r.cpuServer?.js)}), RSS ${fmt(r.rss / MiB, 0)} MiB; ` +
           `ratio ${r.ratio.toFixed(3)}, p50 ${r.p50} ms, p99 ${r.p99} ms; after the clients stopped the server ran ${fmt(r.tailMs, 0)} CPU-ms more; idle server during in-process ${fmt(r.idleServerCores, 3)} cores; load ${fmt(r.load, 2)}`,
       );
     }

@@ -1,22 +1,34 @@
 'use strict';
-// node bench/service-load.js [seconds=60] [connections=16]
+// node bench/service-load.js [seconds=60] [connections=16] [rounds]
 // Load on the HTTP service: POST /v1/identify with a 1280x720 JPEG of 3 faces, `connections`
-// clients at once for `seconds` (autocannon, in a child process so the client does not share the
-// server's JavaScript thread), against the same identification called in-process, in the same
-// run, in alternating rounds (the host drifts). The in-process reference keeps as many calls in
-// flight as the service's inference queue runs at once (limits.inferenceConcurrency): the
-// pipeline's best in-process throughput, so the ratio is what HTTP costs, not what the queue
-// saves over oversubscribing the CPU. Reports p50/p99 latency, throughput, the ratio HTTP /
-// in-process (goal >= 0.9x), every non-2xx answer by status (only deliberate 503s are allowed),
-// and the server process's RSS before and after.
+// clients at once for `seconds` in all (autocannon), against the same identification called
+// in-process, in the same run, in alternating rounds (the host drifts).
+//
+// Three processes, so none shares a JavaScript thread with another: the server is `face-reid
+// serve` in a child process with its own pipeline, as deployed (bench/service-child.js); the
+// client is autocannon in a second child; the in-process reference runs here. The reference
+// keeps as many calls in flight as the service's inference queue runs at once
+// (limits.inferenceConcurrency): the pipeline's best in-process throughput, so the ratio is what
+// HTTP costs, not what the queue saves over oversubscribing the CPU.
+//
+// Reports throughput and the ratio HTTP / in-process (goal >= 0.9x), p50/p99 latency, every
+// non-2xx answer by status (only deliberate 503s are allowed), the server process's RSS before
+// and after, and CPU-ms per identified frame of the server process against the same figure
+// in-process (from /proc): on a shared host, throughput moves with the neighbours' load, CPU
+// per frame much less, so it is the figure that says what the HTTP path costs.
+//
+// Environment: SERVICE_LOAD_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the
+// server's node; SERVICE_LOAD_LOG_LEVEL sets its log level (default: the service's, info).
 const { spawn } = require('node:child_process');
-const { mkdtempSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
+const { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir, cpus, loadavg } = require('node:os');
 const { join, resolve } = require('node:path');
 const sharp = require('sharp');
 const { FacePipeline, Gallery, identifyFaces } = require('../dist');
-const { createServer, serviceConfig, createApiKey } = require('../dist/service');
+const { serviceConfig, createApiKey } = require('../dist/service');
 const { callsPerSecond, row } = require('./lib');
+const { cpuMs, cpuDelta, rssBytes, threadCount } = require('./proc-cpu');
+const { startServiceChild } = require('./service-child');
 
 const root = resolve(__dirname, '..');
 for (const [variable, sub] of [['FACE_REID_MODELS', 'models'], ['FACE_REID_DATA', 'data']]) {
@@ -24,6 +36,7 @@ for (const [variable, sub] of [['FACE_REID_MODELS', 'models'], ['FACE_REID_DATA'
 }
 
 const GOAL = 0.9;
+const MiB = 2 ** 20;
 
 /** Three LFW people on a 1280x720 canvas, about 220 px per face; their other pictures are enrolled. */
 async function scene() {
@@ -41,8 +54,8 @@ async function scene() {
 }
 
 /**
- * autocannon in a child process (so the client does not share the server's JavaScript thread),
- * through its API: the CLI's --input reads the body as text, which would mangle a JPEG.
+ * autocannon in a child process (so the client shares no thread with the server or the
+ * reference), through its API: the CLI's --input reads the body as text, which would mangle a JPEG.
  */
 function autocannon({ url, key, body, seconds, connections }) {
   const script = `
@@ -59,94 +72,174 @@ function autocannon({ url, key, body, seconds, connections }) {
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => (code === 0 ? resolveRun(JSON.parse(out)) : reject(new Error(`autocannon failed (${code}): ${err.slice(-500)}`))));
+    child.on('exit', (code) => (code === 0 ? resolveRun({ ...JSON.parse(out), pid: child.pid }) : reject(new Error(`autocannon failed (${code}): ${err.slice(-500)}`))));
   });
 }
 
-async function measure({ seconds = 60, connections = 16, log = console.log } = {}) {
+/** This process's CPU ms (every thread) and its JS thread's, as proc-cpu gives them for another process. */
+function selfCpu() {
+  const viaProc = cpuMs(process.pid);
+  if (viaProc) return viaProc;
+  const u = process.cpuUsage();
+  return { total: (u.user + u.system) / 1000, js: NaN };
+}
+
+/**
+ * Waits until the server has finished the requests autocannon left behind when it stopped (they
+ * are still queued or in the models) and returns the CPU ms that tail took, so it is counted
+ * neither in the next in-process round's idle figure nor as the server's steady cost per frame.
+ */
+async function settle(pid, { stepMs = 250, maxMs = 15_000 } = {}) {
+  const start = cpuMs(pid);
+  if (!start) return undefined;
+  let last = start;
+  for (let waited = 0; waited < maxMs; waited += stepMs) {
+    await new Promise((r) => setTimeout(r, stepMs));
+    const now = cpuMs(pid);
+    if (!now) break;
+    const busy = now.total - last.total;
+    last = now;
+    if (busy < stepMs * 0.05) break; // under 5 % of a core: idle
+  }
+  return last.total - start.total;
+}
+
+const fmt = (x, digits = 1) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));
+const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+const mean = (xs) => sum(xs) / xs.length;
+
+/** The gallery both sides match against (the server gets its own copy of the file) and a recognize key. */
+async function prepareGallery(dir, pipeline, people) {
+  const file = join(dir, 'gallery.sqlite');
+  const gallery = await Gallery.open(file, { model: pipeline.embeddingModel });
+  for (const p of people) {
+    for (const picture of p.pictures.slice(0, 2)) {
+      const [face] = await pipeline.analyze(picture);
+      await gallery.add(p.name, face.embedding, { source: picture });
+    }
+  }
+  const { key, record } = await createApiKey({ name: 'load', scope: 'recognize', rateLimit: 1_000_000 });
+  await gallery.keys.create(record);
+  await gallery.close();
+  const serverFile = join(dir, 'service-gallery.sqlite');
+  copyFileSync(file, serverFile);
+  return { key, file, serverFile };
+}
+
+async function measure({ seconds = 60, connections = 16, rounds = Math.max(2, Math.round(seconds / 15)), log = console.log, nodeArgs, logLevel } = {}) {
+  nodeArgs ??= (process.env.SERVICE_LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  logLevel ??= process.env.SERVICE_LOAD_LOG_LEVEL || undefined;
   const dir = mkdtempSync(join(tmpdir(), 'face-reid-load-'));
   const pipeline = await FacePipeline.create({ modelDir: process.env.FACE_REID_MODELS });
-  const gallery = await Gallery.open(join(dir, 'gallery.sqlite'), { model: pipeline.embeddingModel });
-  let app;
+  let gallery;
+  let server;
   try {
     const { people, jpeg } = await scene();
-    for (const p of people) {
-      for (const picture of p.pictures.slice(0, 2)) {
-        const [face] = await pipeline.analyze(picture);
-        await gallery.add(p.name, face.embedding, { source: picture });
-      }
-    }
+    const prepared = await prepareGallery(dir, pipeline, people);
+    gallery = await Gallery.open(prepared.file, { model: pipeline.embeddingModel });
     const check = await identifyFaces(pipeline, gallery, jpeg);
     log(`scene: 1280x720 JPEG ${(jpeg.length / 1024).toFixed(0)} KiB, ${check.length} faces: ${check.map((f) => f.label).join(', ')}`);
-    const { key, record } = await createApiKey({ name: 'load', scope: 'recognize', rateLimit: 1_000_000 });
-    await gallery.keys.create(record);
-    app = await createServer({ pipeline, gallery, config: serviceConfig({ logLevel: 'silent' }), logger: false });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const url = `http://127.0.0.1:${app.server.address().port}/v1/identify`;
     const bodyFile = join(dir, 'scene.jpg');
     writeFileSync(bodyFile, jpeg);
 
-    // Warm-up: every batch size the scene needs is compiled before either side is timed.
-    await pipeline.prepare({ frameSize: { width: 1280, height: 720 }, faces: 3 });
-    await callsPerSecond(3, connections, () => identifyFaces(pipeline, gallery, jpeg));
-    await autocannon({ url, key, body: bodyFile, seconds: 3, connections });
+    server = await startServiceChild({ gallery: prepared.serverFile, dir, nodeArgs, logLevel });
+    const url = `${server.url}/v1/identify`;
+    const lanes = serviceConfig({}).limits.inferenceConcurrency;
+    log(`server: face-reid serve, pid ${server.pid}, ${url}, log level ${logLevel ?? 'info (default)'}${nodeArgs.length ? `, node ${nodeArgs.join(' ')}` : ''}`);
 
-    if (global.gc) global.gc();
-    const rssBefore = process.memoryUsage().rss;
-    const lanes = app.faceService.queue.concurrency;
-    const rounds = 2;
+    // Warm-up: every batch size the scene needs is compiled on both sides before either is timed.
+    await pipeline.prepare({ frameSize: { width: 1280, height: 720 }, faces: 3 });
+    await callsPerSecond(3, lanes, () => identifyFaces(pipeline, gallery, jpeg));
+    await autocannon({ url, key: prepared.key, body: bodyFile, seconds: 3, connections });
+    await settle(server.pid);
+
+    const rssBefore = rssBytes(server.pid);
+    const threadsBefore = threadCount(server.pid);
     const phase = seconds / rounds;
-    const inProcessRates = [];
-    const ratios = [];
+    const perRound = [];
     const statuses = {};
-    let ok = 0;
-    let errors = 0;
-    let timeouts = 0;
-    const latencies = { p50: [], p99: [] };
     for (let round = 0; round < rounds; round++) {
+      // In-process: this process's CPU per call; the idle server's CPU over the same time is its floor.
+      const self0 = selfCpu();
+      const idle0 = cpuMs(server.pid);
       const inProcess = await callsPerSecond(phase, lanes, () => identifyFaces(pipeline, gallery, jpeg));
-      const http = await autocannon({ url, key, body: bodyFile, seconds: phase, connections });
-      const rate = http['2xx'] / phase;
-      inProcessRates.push(inProcess.rate);
-      ratios.push(rate / inProcess.rate);
-      ok += http['2xx'];
-      errors += http.errors;
-      timeouts += http.timeouts;
-      latencies.p50.push(http.latency.p50);
-      latencies.p99.push(http.latency.p99);
+      const self = cpuDelta(self0, selfCpu());
+      const idle = cpuDelta(idle0, cpuMs(server.pid));
+
+      const srv0 = cpuMs(server.pid);
+      const http = await autocannon({ url, key: prepared.key, body: bodyFile, seconds: phase, connections });
+      const srv = cpuDelta(srv0, cpuMs(server.pid));
+      const tailMs = await settle(server.pid);
+      const ok = http['2xx'];
       for (const [k, v] of Object.entries(http.statusCodeStats ?? {})) statuses[k] = (statuses[k] ?? 0) + v.count;
-      log(`round ${round + 1}: in-process (${lanes} in flight) ${inProcess.rate.toFixed(2)} frames/s, HTTP (${connections} connections) ${rate.toFixed(2)} frames/s, ratio ${(rate / inProcess.rate).toFixed(3)}, p50 ${http.latency.p50} ms, p99 ${http.latency.p99} ms`);
+      const r = {
+        inProcess: inProcess.rate,
+        http: ok / phase,
+        ok,
+        errors: http.errors,
+        timeouts: http.timeouts,
+        p50: http.latency.p50,
+        p99: http.latency.p99,
+        cpuInProcess: { total: self.total / inProcess.done, js: self.js / inProcess.done },
+        cpuServer: srv && { total: srv.total / ok, js: srv.js / ok },
+        rss: rssBytes(server.pid),
+        idleServerCores: idle && idle.total / (phase * 1000),
+        tailMs,
+        load: loadavg()[0],
+      };
+      r.ratio = r.http / r.inProcess;
+      perRound.push(r);
+      log(
+        `round ${round + 1}/${rounds}: in-process (${lanes} in flight) ${r.inProcess.toFixed(2)} frames/s, ${fmt(r.cpuInProcess.total)} CPU-ms/frame (JS thread ${fmt(r.cpuInProcess.js)}); ` +
+          `HTTP (${connections} connections) ${r.http.toFixed(2)} frames/s, server ${fmt(r.cpuServer?.total)} CPU-ms/frame (JS thread ${fmt(r.cpuServer?.js)}), RSS ${fmt(r.rss / MiB, 0)} MiB; ` +
+          `ratio ${r.ratio.toFixed(3)}, p50 ${r.p50} ms, p99 ${r.p99} ms; after the clients stopped the server ran ${fmt(r.tailMs, 0)} CPU-ms more; idle server during in-process ${fmt(r.idleServerCores, 3)} cores; load ${fmt(r.load, 2)}`,
+      );
     }
-    if (global.gc) global.gc();
-    const rssAfter = process.memoryUsage().rss;
-    const rate = ok / seconds;
+    const rssAfter = rssBytes(server.pid);
+    const ok = sum(perRound.map((r) => r.ok));
+    const errors = sum(perRound.map((r) => r.errors));
+    const timeouts = sum(perRound.map((r) => r.timeouts));
     const refused = statuses['503'] ?? 0;
     const otherErrors = errors + timeouts + Object.entries(statuses).filter(([s]) => s !== '200' && s !== '503').reduce((a, [, n]) => a + n, 0);
-    const meanRatio = ratios.reduce((a, b) => a + b, 0) / ratios.length;
+    const weighted = (pick) => sum(perRound.map((r) => pick(r) * r.ok)) / ok;
     const result = {
       seconds,
       connections,
       lanes,
-      inProcess: inProcessRates.reduce((a, b) => a + b, 0) / rounds,
-      http: rate,
-      ratio: meanRatio,
-      p50: Math.max(...latencies.p50),
-      p99: Math.max(...latencies.p99),
+      rounds,
+      inProcess: mean(perRound.map((r) => r.inProcess)),
+      http: ok / seconds,
+      ratio: mean(perRound.map((r) => r.ratio)),
+      p50: Math.max(...perRound.map((r) => r.p50)),
+      p99: Math.max(...perRound.map((r) => r.p99)),
+      cpuInProcess: { total: mean(perRound.map((r) => r.cpuInProcess.total)), js: mean(perRound.map((r) => r.cpuInProcess.js)) },
+      cpuServer: perRound[0].cpuServer && { total: weighted((r) => r.cpuServer.total), js: weighted((r) => r.cpuServer.js) },
+      idleServerCores: perRound[0].idleServerCores !== undefined ? mean(perRound.map((r) => r.idleServerCores)) : undefined,
       statuses,
       refused,
       otherErrors,
       rssBefore,
       rssAfter,
+      threads: [threadsBefore, threadCount(server.pid)],
       load: loadavg(),
+      perRound,
     };
-    log(`HTTP POST /v1/identify, ${connections} connections, ${seconds} s: ${rate.toFixed(2)} frames/s, p50 ${result.p50} ms, p99 ${result.p99} ms (worst round); statuses ${JSON.stringify(statuses)}, errors ${errors}, timeouts ${timeouts}`);
+    result.cpuRatio = result.cpuServer && result.cpuServer.total / result.cpuInProcess.total;
+    log(`HTTP POST /v1/identify, ${connections} connections, ${seconds} s: ${result.http.toFixed(2)} frames/s, p50 ${result.p50} ms, p99 ${result.p99} ms (worst round); statuses ${JSON.stringify(statuses)}, errors ${errors}, timeouts ${timeouts}`);
     log(`HTTP / in-process: ${result.ratio.toFixed(3)}x, mean of ${rounds} rounds' ratios (goal >= ${GOAL}x) -> ${result.ratio >= GOAL ? 'met' : 'NOT met'}`);
-    log(`RSS of the server process: before ${(rssBefore / 2 ** 20).toFixed(0)} MiB, after ${(rssAfter / 2 ** 20).toFixed(0)} MiB (${(((rssAfter - rssBefore) / rssBefore) * 100).toFixed(1)}%)`);
-    log(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    log(
+      `CPU-ms per frame: server ${fmt(result.cpuServer?.total)} (JS thread ${fmt(result.cpuServer?.js)}), in-process ${fmt(result.cpuInProcess.total)} (JS thread ${fmt(result.cpuInProcess.js)}): ` +
+        `server / in-process ${fmt(result.cpuRatio, 3)}x; idle server ${fmt(result.idleServerCores, 3)} cores`,
+    );
+    log(`RSS of the server process: before ${fmt(rssBefore / MiB, 0)} MiB, after ${fmt(rssAfter / MiB, 0)} MiB (${fmt(((rssAfter - rssBefore) / rssBefore) * 100)}%); threads ${result.threads.join(' -> ')}`);
+    log(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     return result;
   } finally {
-    await app?.close();
-    await gallery.close();
+    if (server) {
+      const how = await server.stop();
+      if (how.code !== 0) log(`server exit: code ${how.code}, signal ${how.signal}; stderr: ${server.stderr().slice(-400)}`);
+    }
+    await gallery?.close();
     await pipeline.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -166,14 +259,16 @@ async function run(options = {}) {
       better: 'higher',
       goal: `>= ${GOAL}x`,
       pass: r.ratio >= GOAL && r.otherErrors === 0,
-      note: `p50 ${r.p50} ms, p99 ${r.p99} ms; 503s ${r.refused}, other errors ${r.otherErrors}; RSS ${(r.rssBefore / 2 ** 20).toFixed(0)} -> ${(r.rssAfter / 2 ** 20).toFixed(0)} MiB`,
+      note:
+        `p50 ${r.p50} ms, p99 ${r.p99} ms; 503s ${r.refused}, other errors ${r.otherErrors}; RSS ${fmt(r.rssBefore / MiB, 0)} -> ${fmt(r.rssAfter / MiB, 0)} MiB; ` +
+        `CPU-ms/frame server ${fmt(r.cpuServer?.total)} vs in-process ${fmt(r.cpuInProcess.total)}; load ${r.load.map((x) => x.toFixed(1)).join(' ')}`,
     }),
   ];
 }
 
 if (require.main === module) {
-  const [seconds = 60, connections = 16] = process.argv.slice(2).map(Number);
-  measure({ seconds, connections }).then(
+  const [seconds = 60, connections = 16, rounds] = process.argv.slice(2).map(Number);
+  measure({ seconds, connections, rounds: rounds || undefined }).then(
     (r) => {
       if (r.otherErrors > 0) process.exitCode = 1;
     },
@@ -184,4 +279,4 @@ if (require.main === module) {
   );
 }
 
-module.exports = { run, measure, title: 'HTTP service under load vs the same identification in-process' };
+module.exports = { run, measure, scene, prepareGallery, autocannon, settle, title: 'HTTP service under load vs the same identification in-process' };

@@ -9,7 +9,7 @@ const https = require('node:https');
 const net = require('node:net');
 const { join, resolve } = require('node:path');
 const { FacePipeline, Gallery } = require('../dist');
-const { createServer, serviceConfig, loadServiceConfig } = require('../dist/service');
+const { createServer, serviceConfig, loadServiceConfig, createApiKey, KeyVerifier } = require('../dist/service');
 const { modelsDir, dataDir, outputDir } = require('./helpers/env');
 
 const CLI = resolve(__dirname, '..', 'dist', 'cli', 'main.js');
@@ -77,6 +77,45 @@ describe('face-reid service: keys, TLS, CORS, timeouts, configuration', function
     const noGallery = cli(['keys', 'list']);
     assert.equal(noGallery.code, 1);
     assert.match(noGallery.stderr, /no gallery/);
+  });
+
+  it('key checks: concurrent requests with the same uncached key share one scrypt derivation, right or wrong', async function () {
+    const { key, record } = await createApiKey({ name: 'burst', scope: 'recognize' });
+    let lookups = 0;
+    const store = {
+      async get(id) {
+        lookups++;
+        return id === record.id ? record : undefined;
+      },
+    };
+    const verifier = new KeyVerifier(store, 60_000);
+    const burst = await Promise.all(Array.from({ length: 16 }, () => verifier.verify(key)));
+    assert.ok(burst.every((r) => r === record), 'every request of the burst is admitted');
+    assert.equal(lookups, 1, 'one lookup and one derivation for the 16 requests');
+    await verifier.verify(key);
+    assert.equal(lookups, 1, 'then the cache answers');
+
+    // A wrong secret for a real id: refused for every request, still derived once for the burst.
+    const wrong = `${key.slice(0, 21)}${key[21] === 'A' ? 'B' : 'A'}${key.slice(22)}`;
+    const refused = await Promise.all(Array.from({ length: 8 }, () => verifier.verify(wrong)));
+    assert.ok(refused.every((r) => r === undefined));
+    assert.equal(lookups, 2);
+    // A refusal is not remembered: the next try derives again.
+    assert.equal(await verifier.verify(wrong), undefined);
+    assert.equal(lookups, 3);
+
+    // Different keys do not wait for each other's answers (nor share them).
+    const other = await createApiKey({ name: 'other', scope: 'admin' });
+    const both = await Promise.all([verifier.verify(other.key), new KeyVerifier(store, 60_000).verify(key)]);
+    assert.deepEqual(both, [undefined, record], 'the other key is unknown to this store; the first still verifies');
+
+    // A failing store fails every waiting request, and the next request tries again.
+    let failing = true;
+    const flaky = new KeyVerifier({ async get() { if (failing) throw new Error('database offline'); return record; } }, 60_000);
+    const failed = await Promise.allSettled(Array.from({ length: 4 }, () => flaky.verify(key)));
+    assert.ok(failed.every((r) => r.status === 'rejected' && /database offline/.test(r.reason.message)));
+    failing = false;
+    assert.equal(await flaky.verify(key), record);
   });
 
   it('TLS from the configuration: HTTPS answers with the given certificate, plain HTTP does not', async function () {

@@ -57,6 +57,12 @@ export class KeyVerifier {
   readonly #store: ApiKeyStore;
   readonly #cacheMs: number;
   readonly #cache = new Map<string, { record: ApiKeyRecord; until: number }>();
+  /**
+   * Checks under way, by digest: a client opening many connections at once (or all of them
+   * after the cache entry expires) sends the same uncached key on each, and every one of those
+   * requests would otherwise run its own scrypt (tens of CPU-ms and 16 MiB each) for one answer.
+   */
+  readonly #pending = new Map<string, Promise<ApiKeyRecord | undefined>>();
 
   constructor(store: ApiKeyStore, cacheMs: number) {
     this.#store = store;
@@ -69,6 +75,14 @@ export class KeyVerifier {
     const cached = this.#cache.get(digest);
     if (cached && cached.until > Date.now()) return cached.record;
     this.#cache.delete(digest);
+    const pending = this.#pending.get(digest);
+    if (pending) return pending;
+    const check = this.#check(presented, digest).finally(() => this.#pending.delete(digest));
+    this.#pending.set(digest, check);
+    return check;
+  }
+
+  async #check(presented: string, digest: string): Promise<ApiKeyRecord | undefined> {
     const parts = KEY_PATTERN.exec(presented);
     if (!parts) return undefined;
     const record = await this.#store.get(parts[1]);

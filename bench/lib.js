@@ -2,7 +2,7 @@
 // Shared pieces of the benchmarks: medians, the machine description, the Python oracle server,
 // and the row shape every benchmark module returns to bench/run.js.
 const os = require('node:os');
-const { readFileSync, mkdtempSync } = require('node:fs');
+const { readFileSync, mkdtempSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { spawn, spawnSync } = require('node:child_process');
 const readline = require('node:readline');
@@ -163,4 +163,20 @@ function pairedRatio(ours, reference, better = 'lower') {
   return median(ours.map((o, i) => (better === 'lower' ? reference[i] / o : o / reference[i])));
 }
 
-module.exports = { runNodeScript, median, medianSyncMs, medianAsyncMs, callsPerSecond, timeMs, machine, scratch, PythonOracle, row, pairedRatio };
+/**
+ * Puts one section into docs/benchmarks.json (replacing the one of the same name) and renders
+ * docs/benchmarks.md and the chart from it again, as `npm run bench` would have written them.
+ */
+function saveSection(section) {
+  const file = join(__dirname, '..', 'docs', 'benchmarks.json');
+  // The page's machine line is the last full run's; a section measured alone names its own.
+  section = { ...section, host: machine(), measuredAt: new Date().toISOString() };
+  const saved = JSON.parse(readFileSync(file, 'utf8'));
+  const at = saved.sections.findIndex((s) => s.name === section.name);
+  if (at >= 0) saved.sections[at] = section;
+  else saved.sections.push(section);
+  writeFileSync(file, `${JSON.stringify(saved, null, 1)}\n`);
+  runNodeScript('run.js', ['--render']);
+}
+
+module.exports = { saveSection, runNodeScript, median, medianSyncMs, medianAsyncMs, callsPerSecond, timeMs, machine, scratch, PythonOracle, row, pairedRatio };

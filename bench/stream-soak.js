@@ -13,8 +13,8 @@ const { once } = require('node:events');
 const { FacePipeline, FaceStream } = require('../dist');
 const { modelsDir } = require('../test/helpers/env');
 const { childProcesses, openFds } = require('../test/helpers/media');
-const { benchVideo, galleryEntries, enrolGallery, saveSection } = require('./stream-speed');
-const { row } = require('./lib');
+const { benchVideo, galleryEntries, enrolGallery } = require('./stream-speed');
+const { row, saveSection } = require('./lib');
 
 const SAMPLE_EVERY_MS = 10_000;
 const WARM_UP_MINUTES = 2;

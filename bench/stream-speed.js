@@ -14,15 +14,14 @@
 // Alone: FACE_REID_MODELS=../shared/models FACE_REID_DATA=../shared/data node bench/stream-speed.js [rounds=5] [seconds=20]
 //        ... node bench/stream-speed.js [rounds] [seconds] --docs   (the `npm run bench` rows, written into docs/benchmarks.md)
 const os = require('node:os');
-const { join } = require('node:path');
-const { readFileSync, writeFileSync } = require('node:fs');
+const { readFileSync } = require('node:fs');
 const { FacePipeline, FaceDetector, LandmarksRegressor } = require('../dist/pipeline');
 const { FaceStream, Gallery, largestFaceEmbedding } = require('../dist');
 const { DEFAULT_MATCH_THRESHOLD } = require('../dist/gallery');
 const { openSource } = require('../dist/stream/source');
 const { modelsDir } = require('../test/helpers/env');
 const { makeVideo } = require('../test/helpers/make-video');
-const { machine, median, row, pairedRatio, PythonOracle, runNodeScript } = require('./lib');
+const { median, row, pairedRatio, PythonOracle, saveSection } = require('./lib');
 
 /** The camera the streams-at-once figure is about: 30 fps, each stream must keep up with it. */
 const CAMERA_FPS = 30;
@@ -319,22 +318,6 @@ const NOTES = [
   'Streams at once: n copies of the file played at 30 fps (`realtime: true`) through one FaceStream (one shared pipeline), n = 1, 2, ... until a stream drops a frame; the figure is the largest n without a drop. This is the figure most sensitive to other work on the machine: the load average during the run is in the notes.',
 ].join('\n\n');
 
-/**
- * Puts one section into docs/benchmarks.json (replacing the one of the same name) and renders
- * docs/benchmarks.md and the chart from it again, as `npm run bench` would have written them.
- */
-function saveSection(section) {
-  const file = join(__dirname, '..', 'docs', 'benchmarks.json');
-  // The page's machine line is the last full run's; a section measured alone names its own.
-  section = { ...section, host: machine(), measuredAt: new Date().toISOString() };
-  const saved = JSON.parse(readFileSync(file, 'utf8'));
-  const at = saved.sections.findIndex((s) => s.name === section.name);
-  if (at >= 0) saved.sections[at] = section;
-  else saved.sections.push(section);
-  writeFileSync(file, `${JSON.stringify(saved, null, 1)}\n`);
-  runNodeScript('run.js', ['--render']);
-}
-
 function print(r) {
   const { stream, stream2, plain, python, speed, embeds } = report(r);
   const ms = (o) => Object.entries(o).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
@@ -371,7 +354,6 @@ module.exports = {
   benchVideo,
   galleryEntries,
   enrolGallery,
-  saveSection,
   notes: NOTES,
   title: TITLE,
 };

@@ -1,5 +1,5 @@
 'use strict';
-// node bench/service-load.js [seconds=60] [connections=16] [rounds]
+// node bench/service-load.js [seconds=60] [connections=16] [rounds] [--docs]   (--docs: the section into docs/benchmarks.md)
 // Load on the HTTP service: POST /v1/identify with a 1280x720 JPEG of 3 faces, `connections`
 // clients at once for `seconds` in all (autocannon), against the same identification called
 // in-process, in the same run, in alternating rounds (the host drifts).

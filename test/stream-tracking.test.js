@@ -195,9 +195,9 @@ describe('stream tracking (synthetic detections)', function () {
       const h = newHistory();
       const reasons = [];
       for (let f = 0; f < 200; f++) {
-        const stage = h.embeds >= 3 ? 'named' : 'pending';
+        const kind = h.embeds >= 3 ? 'gallery' : 'pending';
         const quality = f === 40 ? 0.9 : 0.5;
-        const reason = policy.reason(h, quality, f, stage);
+        const reason = policy.reason(h, quality, f, kind);
         policy.count(Boolean(reason));
         if (reason) {
           policy.took(h, quality, f);
@@ -208,13 +208,13 @@ describe('stream tracking (synthetic detections)', function () {
       assert.deepEqual(policy.stats, { considered: 200, embedded: 6, saved: 194 });
     });
 
-    it('keeps sampling a visitor track every visitorEvery frames up to the cap; a named track only refreshes', function () {
+    it('keeps sampling a visitor track every visitorEvery frames up to the cap; a named (gallery) track only refreshes', function () {
       const policy = new EmbedPolicy({ pendingEvery: 2, refreshEvery: 30, visitorEvery: 8, maxPerTrack: 7 });
-      const taken = (stage) => {
+      const taken = (kind) => {
         const h = newHistory();
         const frames = [];
         for (let f = 0; f < 100; f++) {
-          const reason = policy.reason(h, 0.5, f, f < 5 ? 'pending' : stage);
+          const reason = policy.reason(h, 0.5, f, f < 5 ? 'pending' : kind);
           if (reason) {
             policy.took(h, 0.5, f);
             frames.push(`${f}:${reason}`);
@@ -223,7 +223,7 @@ describe('stream tracking (synthetic detections)', function () {
         return frames;
       };
       assert.deepEqual(taken('visitor'), ['0:first', '2:pending', '4:pending', '12:visitor', '20:visitor', '28:visitor', '36:visitor']);
-      assert.deepEqual(taken('named'), ['0:first', '2:pending', '4:pending', '34:refresh', '64:refresh', '94:refresh']);
+      assert.deepEqual(taken('gallery'), ['0:first', '2:pending', '4:pending', '34:refresh', '64:refresh', '94:refresh']);
       assert.throws(() => new EmbedPolicy({ visitorEvery: 0 }), (err) => err instanceof RangeError && /visitorEvery/.test(err.message));
     });
   });

@@ -87,8 +87,7 @@ export class CameraSession {
       if (id === undefined) return;
       const info = this.#info.get(id);
       if (!info) return;
-      const { kind } = this.#identity.identity(info.key);
-      if (this.#policy.reason(info.history, f.quality.score, frame, kind === 'gallery' ? 'named' : kind)) wanted.add(i);
+      if (this.#policy.reason(info.history, f.quality.score, frame, this.#identity.identity(info.key).kind)) wanted.add(i);
     });
     const indices = [...wanted].sort((a, b) => a - b);
     const embeddings = indices.length > 0 ? await embed(indices) : [];

@@ -11,6 +11,7 @@
  * view the chance to collect the votes a name needs; a named track only refreshes.
  */
 import { outOfRange } from '../errors';
+import type { IdentityKind } from './identity';
 
 export interface EmbedPolicyOptions {
   /** While the identity is undecided: embed at most every this many frames. Default 3. */
@@ -45,9 +46,6 @@ export interface EmbedStats {
 
 export type EmbedReason = 'first' | 'pending' | 'visitor' | 'better' | 'refresh';
 
-/** How far the track's identity is settled: nothing yet, a visitor id, or a gallery name. */
-export type IdentityStage = 'pending' | 'visitor' | 'named';
-
 export function newHistory(): EmbedHistory {
   return { embeds: 0, lastEmbedFrame: -Infinity, bestQuality: 0 };
 }
@@ -76,14 +74,14 @@ export class EmbedPolicy {
     this.betterBy = betterBy;
   }
 
-  /** Why this view should be embedded, or undefined when it should not. */
-  reason(history: EmbedHistory, quality: number, frame: number, stage: IdentityStage): EmbedReason | undefined {
+  /** Why this view should be embedded, or undefined when it should not; `kind`: the track's identity so far. */
+  reason(history: EmbedHistory, quality: number, frame: number, kind: IdentityKind): EmbedReason | undefined {
     if (history.embeds === 0) return 'first';
     if (history.embeds >= this.maxPerTrack) return undefined;
     const since = frame - history.lastEmbedFrame;
-    if (stage === 'pending') return since >= this.pendingEvery ? 'pending' : undefined;
+    if (kind === 'pending') return since >= this.pendingEvery ? 'pending' : undefined;
     if (quality > history.bestQuality * this.betterBy && since >= this.pendingEvery) return 'better';
-    if (stage === 'visitor' && since >= this.visitorEvery) return 'visitor';
+    if (kind === 'visitor' && since >= this.visitorEvery) return 'visitor';
     if (since >= this.refreshEvery) return 'refresh';
     return undefined;
   }

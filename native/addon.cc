@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "addon_data.hpp"
+#include "buffer_loans.hpp"
 #include "errors.hpp"
 #include "module_init.hpp"
 
@@ -24,6 +25,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   InitEngine(env, exports);
   InitAlign(env, exports);
+  InitBufferRelease(env, exports);
   return exports;
 }
 

@@ -190,6 +190,7 @@ Napi::Value InferRequest::SetInput(const Napi::CallbackInfo& info) {
   binding.array = Napi::Persistent(array);
   binding.data = data;
   binding.bytes = expected;
+  binding.loan = LoanSet(env, {array});
   return env.Undefined();
 }
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "buffer_loans.hpp"
 #include "compiled_model.hpp"
 
 class InferRequest : public Napi::ObjectWrap<InferRequest> {
@@ -24,6 +25,7 @@ class InferRequest : public Napi::ObjectWrap<InferRequest> {
     Napi::Reference<Napi::TypedArray> array;  // keeps the memory alive while bound
     void* data = nullptr;
     size_t bytes = 0;
+    LoanSet loan;  // OpenVINO may read it any time while bound: releasePixels must not free it
   };
 
   Napi::Value SetInput(const Napi::CallbackInfo& info);

@@ -16,6 +16,7 @@ Napi::Promise PixelWorker::Start(Napi::Env env, const char* name, std::function<
                                  const std::vector<Napi::Value>& keepAlive) {
   auto* worker = new PixelWorker(env, name, std::move(job), std::move(result), resolveUndefined);
   for (const Napi::Value& v : keepAlive) worker->keepAlive_.push_back(Napi::Persistent(v));
+  worker->loans_ = LoanSet(env, keepAlive);
   Napi::Promise promise = worker->deferred_.Promise();
   worker->Queue();  // AsyncWorker deletes itself after OnOK/OnError
   return promise;

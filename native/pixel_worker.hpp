@@ -1,12 +1,14 @@
 // Runs one pixel job (already validated, holding only plain C++ data and raw
 // pointers) on the libuv pool and settles a Promise. The JS buffers behind those
 // pointers are held by persistent references until the job is done, so they cannot
-// be collected mid-flight. No N-API call happens off the JS thread.
+// be collected mid-flight, and lent (buffer_loans.hpp), so they cannot be released early. No N-API call happens off the JS thread.
 #pragma once
 #include <napi.h>
 
 #include <functional>
 #include <vector>
+
+#include "buffer_loans.hpp"
 
 class PixelWorker : public Napi::AsyncWorker {
  public:
@@ -29,4 +31,5 @@ class PixelWorker : public Napi::AsyncWorker {
   std::vector<double> result_;
   bool resolveUndefined_;
   std::vector<Napi::Reference<Napi::Value>> keepAlive_;
+  LoanSet loans_;  // the same buffers, marked in use so releasePixels leaves them alone
 };

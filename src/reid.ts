@@ -8,7 +8,7 @@ import { type RuntimeOptions } from './engine';
 import { chooseEngine, compileWith, type EngineInferRequest, type EngineModel, type EngineName } from './engine/surface';
 import { RequestPool } from './engine/request-pool';
 import { FaceReidError, invalidType, outOfRange } from './errors';
-import { decodeImage, type ImageInput } from './image';
+import { withDecodedImage, type ImageInput } from './image';
 import { resolveModel } from './models';
 import { cosineSimilarity, l2NormaliseInPlace } from './util/vector';
 import type { Precision } from './config';
@@ -114,12 +114,13 @@ export class FaceReid {
    * memory. Returns a new Float32Array(256), L2-normalised.
    */
   async embed(image: ImageInput, landmarks: Landmarks): Promise<Float32Array> {
-    const raw = await decodeImage(image, { maxPixels: this.#maxPixels });
-    const points = checkLandmarksInside(landmarks, raw.width, raw.height);
-    return this.#pool.use(async (slot) => {
-      alignFace(raw, points, { out: slot.input, size: REID_INPUT_SIZE, antialias: this.#antialias });
-      const outputs = await slot.request.infer();
-      return l2NormaliseInPlace(Float32Array.from(outputs[this.#outputName] as Float32Array));
+    return withDecodedImage(image, { maxPixels: this.#maxPixels }, (raw) => {
+      const points = checkLandmarksInside(landmarks, raw.width, raw.height);
+      return this.#pool.use(async (slot) => {
+        alignFace(raw, points, { out: slot.input, size: REID_INPUT_SIZE, antialias: this.#antialias });
+        const outputs = await slot.request.infer();
+        return l2NormaliseInPlace(Float32Array.from(outputs[this.#outputName] as Float32Array));
+      });
     });
   }
 

@@ -122,3 +122,89 @@ describe('align: hostile arguments', function () {
     assert.ok(out.every((v) => v === -1));
   });
 });
+
+// releasePixels frees a frame's memory early (src/image/release.ts). It must never free memory a
+// native job or a bound tensor still reads, and a job given released pixels must fail cleanly.
+describe('releasePixels: hostile arguments and buffers in use', function () {
+  this.timeout(600000);
+  const { releasePixels } = require('../dist/image');
+
+  const frame = (width = 320, height = 240) => ({ data: new Uint8Array(width * height * 3).fill(90), width, height, channels: 3, order: 'bgr' });
+
+  it('answers a boolean or a TypeError for anything, and frees only whole, unshared, idle buffers', () => {
+    const raw = loadAddon();
+    const rand = rng(3);
+    const h = hostileValues(rand);
+    const tally = { true: 0, false: 0, TypeError: 0 };
+    for (let i = 0; i < CALLS / 5; i++) {
+      const args = h.pick([[], [h.value()], [h.value(), h.value()], [new Uint8Array(h.pick([0, 1, 4096]))], [new Uint8ClampedArray(64)]]);
+      try {
+        const answer = raw.releasePixels(...args);
+        assert.equal(typeof answer, 'boolean');
+        tally[answer]++;
+      } catch (err) {
+        if (!(err instanceof TypeError)) throw new Error(`call ${i} threw ${err && err.name}: ${err && err.message}`);
+        tally.TypeError++;
+      }
+    }
+    console.log(`      releasePixels: ${JSON.stringify(tally)}`);
+    assert.ok(tally.true > 0 && tally.false > 0 && tally.TypeError > 0);
+
+    const whole = new Uint8Array(1000);
+    const alias = new Uint8Array(whole.buffer);
+    assert.equal(releasePixels(whole.subarray(1)), false, 'a slice is not the owner of its buffer');
+    assert.equal(releasePixels(new Uint8Array(whole.buffer, 0, 999)), false, 'nor is a view of part of it');
+    assert.equal(releasePixels(Buffer.from('pooled')), false, 'a small Buffer lives in a shared pool');
+    assert.equal(releasePixels(new Uint8Array(new SharedArrayBuffer(64))), false, 'a SharedArrayBuffer is never detached');
+    assert.equal(releasePixels(new Uint8Array(0)), false, 'nothing to free');
+    assert.equal(releasePixels(whole), true);
+    assert.equal(whole.byteLength, 0);
+    assert.equal(alias.byteLength, 0, 'every view of a released buffer is empty');
+    assert.equal(releasePixels(whole), false, 'already released');
+    assert.throws(() => releasePixels(new Float32Array(4)), TypeError);
+    assert.throws(() => releasePixels({ data: new Uint8Array(4) }), TypeError);
+  });
+
+  it('refuses to free pixels a job on the libuv pool is reading, and frees them once it is done', async () => {
+    const image = frame(1280, 720);
+    const out = new Float32Array(3 * 300 * 300);
+    const jobs = [align.resizeIntoAsync(image, out, { width: 300, height: 300 }), align.alignFacesAsync(image, [[600, 300, 680, 300, 640, 350, 610, 400, 670, 400]], new Float32Array(3 * 128 * 128))];
+    assert.equal(releasePixels(image.data), false, 'two jobs hold it');
+    await Promise.all(jobs);
+    assert.equal(releasePixels(image.data), true);
+    // A job given released pixels is refused before any memory is read.
+    await assert.rejects(align.resizeIntoAsync(image, out, { width: 300, height: 300 }), RangeError);
+    assert.throws(() => align.alignFaces(image, [[600, 300, 680, 300, 640, 350, 610, 400, 670, 400]], new Float32Array(3 * 128 * 128)), RangeError);
+  });
+
+  it('survives a storm of jobs and releases racing on the same buffers: every job succeeds or fails cleanly', async () => {
+    const rand = rng(4);
+    const frames = Array.from({ length: 6 }, () => frame(160 + Math.floor(rand() * 200), 120 + Math.floor(rand() * 150)));
+    const outputs = { ok: 0, refused: 0, released: 0, kept: 0 };
+    const running = [];
+    for (let i = 0; i < 3000; i++) {
+      const f = frames[Math.floor(rand() * frames.length)];
+      if (rand() < 0.3) {
+        if (releasePixels(f.data)) {
+          outputs.released++;
+          f.data = new Uint8Array(f.width * f.height * 3).fill(i & 255); // the next frame into the slot
+        } else outputs.kept++;
+        continue;
+      }
+      running.push(
+        align.resizeIntoAsync(f, new Float32Array(3 * 64 * 64), { width: 64, height: 64 }).then(
+          () => outputs.ok++,
+          (err) => {
+            if (!(err instanceof RangeError)) throw err;
+            outputs.refused++;
+          },
+        ),
+      );
+      if (running.length > 16) await running.shift();
+    }
+    await Promise.all(running);
+    console.log(`      storm: ${JSON.stringify(outputs)}`);
+    assert.ok(outputs.released > 0 && outputs.kept > 0 && outputs.ok > 0, JSON.stringify(outputs));
+    assert.equal(outputs.refused, 0, 'a buffer that was released is replaced before any job sees it');
+  });
+});

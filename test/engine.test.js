@@ -177,6 +177,20 @@ describe('OpenVINO engine', function () {
     requests.forEach((r) => r.close());
   });
 
+  it('refuses to free memory bound to an infer request as an input tensor, under any view of it (releasePixels)', () => {
+    const { releasePixels } = require('../dist/image');
+    const request = model.createInferRequest();
+    const memory = new ArrayBuffer(4 * INPUT_SIZE);
+    request.setInput(0, new Float32Array(memory));
+    assert.equal(releasePixels(new Uint8Array(memory)), false, 'OpenVINO may read a bound input at any time');
+    request.setInput(0, new Float32Array(INPUT_SIZE)); // rebinding ends the loan
+    assert.equal(releasePixels(new Uint8Array(memory)), true);
+    const closed = new ArrayBuffer(4 * INPUT_SIZE);
+    request.setInput(0, new Float32Array(closed));
+    request.close(); // and so does closing the request
+    assert.equal(releasePixels(new Uint8Array(closed)), true);
+  });
+
   it('rejects a second infer on a busy request with REQUEST_BUSY', async () => {
     const request = model.createInferRequest();
     request.setInput(0, pixels(INPUT_SIZE, 3));

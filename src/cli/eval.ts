@@ -8,7 +8,7 @@ import { evaluateLfw } from '../eval/lfw';
 import { readLandmarks } from '../eval/lfw-data';
 import { FacePipeline } from '../pipeline';
 import { FaceReid } from '../reid';
-import { decodeImage } from '../image';
+import { withDecodedImage } from '../image';
 import { Progress } from '../util/progress';
 import { modelFlags, parse, pipelineFlags, pipelineOptionsFrom, printHelp, reidSettingsFrom } from './common';
 
@@ -111,11 +111,11 @@ async function runDetect(values: EvalValues, hint: 'THROUGHPUT' | 'LATENCY'): Pr
         progress.setTotal(total);
         progress.tick();
       },
-      embed: async (_rel, abs) => {
-        const raw = await decodeImage(abs);
-        const face = FacePipeline.nearestToCentre(await pipeline.analyzeRaw(raw), raw.width, raw.height);
-        return face ? face.embedding : null;
-      },
+      embed: (_rel, abs) =>
+        withDecodedImage(abs, {}, async (raw) => {
+          const face = FacePipeline.nearestToCentre(await pipeline.analyzeRaw(raw), raw.width, raw.height);
+          return face ? face.embedding : null;
+        }),
     });
     progress.done();
     printReport(report, values.json, 'images without a detected face (scored -1)');

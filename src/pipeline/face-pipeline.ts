@@ -6,7 +6,7 @@
 import { alignFacesAsync } from '../align';
 import { loadConfig, modelSection, type FaceReidConfig } from '../config';
 import { invalidType, outOfRange } from '../errors';
-import { decodeImage, type ImageInput, type RawImage } from '../image';
+import { withDecodedImage, type ImageInput, type RawImage } from '../image';
 import { REID_INPUT_SIZE, REID_MODEL, EMBEDDING_SIZE } from '../reid';
 import { l2NormaliseInPlace } from '../util/vector';
 import { embeddingModelKey } from '../gallery/defaults';
@@ -99,8 +99,7 @@ export class FacePipeline {
 
   /** Every face of the image, highest detector score first. */
   async analyze(image: ImageInput): Promise<Face[]> {
-    const raw = await decodeImage(image, { maxPixels: this.#maxPixels });
-    return this.analyzeRaw(raw);
+    return withDecodedImage(image, { maxPixels: this.#maxPixels }, (raw) => this.analyzeRaw(raw));
   }
 
   /**

@@ -26,7 +26,7 @@ const { join, resolve } = require('node:path');
 const sharp = require('sharp');
 const { FacePipeline, Gallery, identifyFaces } = require('../dist');
 const { serviceConfig, createApiKey } = require('../dist/service');
-const { callsPerSecond, row, saveSection } = require('./lib');
+const { callsPerSecond, median, row, saveSection } = require('./lib');
 const { cpuMs, cpuDelta, rssBytes, threadCount } = require('./proc-cpu');
 const { startServiceChild } = require('./service-child');
 
@@ -207,9 +207,10 @@ async function measure({ seconds = 60, connections = 16, rounds = Math.max(2, Ma
       connections,
       lanes,
       rounds,
-      inProcess: mean(perRound.map((r) => r.inProcess)),
-      http: ok / seconds,
-      ratio: mean(perRound.map((r) => r.ratio)),
+      // Medians of the rounds: a neighbour's burst during one round moves one ratio, not the figure.
+      inProcess: median(perRound.map((r) => r.inProcess)),
+      http: median(perRound.map((r) => r.http)),
+      ratio: median(perRound.map((r) => r.ratio)),
       p50: Math.max(...perRound.map((r) => r.p50)),
       p99: Math.max(...perRound.map((r) => r.p99)),
       cpuInProcess: { total: mean(perRound.map((r) => r.cpuInProcess.total)), js: mean(perRound.map((r) => r.cpuInProcess.js)) },
@@ -225,8 +226,8 @@ async function measure({ seconds = 60, connections = 16, rounds = Math.max(2, Ma
       perRound,
     };
     result.cpuRatio = result.cpuServer && result.cpuServer.total / result.cpuInProcess.total;
-    log(`HTTP POST /v1/identify, ${connections} connections, ${seconds} s: ${result.http.toFixed(2)} frames/s, p50 ${result.p50} ms, p99 ${result.p99} ms (worst round); statuses ${JSON.stringify(statuses)}, errors ${errors}, timeouts ${timeouts}`);
-    log(`HTTP / in-process: ${result.ratio.toFixed(3)}x, mean of ${rounds} rounds' ratios (goal >= ${GOAL}x) -> ${result.ratio >= GOAL ? 'met' : 'NOT met'}`);
+    log(`HTTP POST /v1/identify, ${connections} connections, ${seconds} s: ${result.http.toFixed(2)} frames/s (median of the rounds), p50 ${result.p50} ms, p99 ${result.p99} ms (worst round); statuses ${JSON.stringify(statuses)}, errors ${errors}, timeouts ${timeouts}`);
+    log(`HTTP / in-process: ${result.ratio.toFixed(3)}x, median of ${rounds} rounds' ratios (${perRound.map((r) => r.ratio.toFixed(2)).join(', ')}) (goal >= ${GOAL}x) -> ${result.ratio >= GOAL ? 'met' : 'NOT met'}`);
     log(
       `CPU-ms per frame: server ${fmt(result.cpuServer?.total)} (JS thread ${fmt(result.cpuServer?.js)}), in-process ${fmt(result.cpuInProcess.total)} (JS thread ${fmt(result.cpuInProcess.js)}): ` +
         `server / in-process ${fmt(result.cpuRatio, 3)}x; idle server ${fmt(result.idleServerCores, 3)} cores`,

@@ -194,6 +194,71 @@ describe('face-reid service: keys, TLS, CORS, timeouts, configuration', function
     }
   });
 
+  // The inference queue drops work nobody will read (src/service/work-signal.ts), on a real socket:
+  // fastify's request.signal had already fired when the body was read, so neither case worked.
+  it('queued work of clients that hung up is dropped, and a request still queued at its deadline answers 503 TIMEOUT', async function () {
+    gallery ??= await Gallery.open(galleryFile, { model: pipeline.embeddingModel });
+    const body = picture();
+    const pipelineRuns = async (url) => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('face_reid_inference_duration_seconds_count') && l.includes('"face-pipeline"'));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    const post = (url, requests) =>
+      new Promise((resolveAnswer) => {
+        const req = require('node:http').request(`${url}/v1/identify`, { method: 'POST', headers: { 'content-type': 'image/jpeg', 'content-length': body.length } }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolveAnswer({ status: res.statusCode, retryAfter: res.headers['retry-after'], body: text }));
+        });
+        req.on('error', () => resolveAnswer({ status: 'gone' }));
+        req.end(body);
+        requests?.push(req);
+      });
+    const settle = async (app) => {
+      while (app.faceService.queue.running + app.faceService.queue.waiting > 0) await new Promise((r) => setTimeout(r, 20));
+    };
+
+    const app = await createServer({ pipeline, gallery, config: serviceConfig({ logLevel: 'silent', auth: 'off', limits: { inferenceConcurrency: 1, queueDepth: 64 } }), logger: false });
+    try {
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const url = `http://127.0.0.1:${app.server.address().port}`;
+      await post(url); // warm: the frame size is compiled
+      const before = await pipelineRuns(url);
+      const requests = [];
+      const answers = Array.from({ length: 12 }, () => post(url, requests));
+      await Promise.race(answers); // one answered, the others queued or in the models
+      for (const req of requests) req.destroy();
+      const statuses = (await Promise.all(answers)).map((a) => a.status);
+      await settle(app);
+      const ran = (await pipelineRuns(url)) - before;
+      assert.ok(statuses.filter((s) => s === 'gone').length >= 9, statuses.join(' '));
+      assert.ok(ran <= 12 - 8, `${ran} of 12 frames were inferred after ${statuses.filter((s) => s === 'gone').length} clients had gone`);
+    } finally {
+      await app.close();
+    }
+
+    const strict = await createServer({ pipeline, gallery, config: serviceConfig({ logLevel: 'silent', auth: 'off', limits: { inferenceConcurrency: 1, queueDepth: 64, requestTimeoutMs: 300 } }), logger: false });
+    try {
+      await strict.listen({ host: '127.0.0.1', port: 0 });
+      const url = `http://127.0.0.1:${strict.server.address().port}`;
+      await post(url);
+      const started = Date.now();
+      const answers = await Promise.all(Array.from({ length: 40 }, () => post(url)));
+      const waited = Date.now() - started;
+      const timedOut = answers.filter((a) => a.status === 503);
+      assert.ok(answers.every((a) => a.status === 200 || a.status === 503), answers.map((a) => a.status).join(' '));
+      assert.ok(timedOut.length > 0 && timedOut.length < 40, `${timedOut.length} of 40 answered 503 in ${waited} ms`);
+      for (const a of timedOut) {
+        assert.equal(JSON.parse(a.body).code, 'TIMEOUT');
+        assert.match(a.retryAfter, /^[1-9]\d*$/);
+      }
+      console.log(`      deadline 300 ms, 40 requests, 1 in the models at a time: ${40 - timedOut.length} answered, ${timedOut.length} dropped with 503 TIMEOUT, all within ${waited} ms`);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('configuration: file, then environment, then flags; unknown keys are CONFIG_INVALID naming them', function () {
     const file = join(dir, 'service.json');
     writeFileSync(file, JSON.stringify({ device: 'CPU', thresholds: { match: 0.5 }, service: { port: 9000, host: '0.0.0.0', gallery: 'from-file.sqlite', limits: { queueDepth: 4 } } }));

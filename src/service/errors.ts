@@ -23,6 +23,7 @@ export type ServiceErrorCode =
   | 'RATE_LIMITED'
   | 'QUEUE_FULL'
   | 'TIMEOUT'
+  | 'CLIENT_GONE'
   | 'UNAVAILABLE'
   | 'NOT_SUPPORTED'
   | 'INTERNAL';

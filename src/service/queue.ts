@@ -38,9 +38,13 @@ export class InferenceQueue {
     return Math.max(1, Math.ceil(((this.#waiting.length + this.#running) * this.#secondsPerJob) / this.concurrency));
   }
 
-  /** Runs `job` when a slot is free; `signal` (the request's) drops it while it still waits. */
+  /**
+   * Runs `job` when a slot is free. `signal` (the request's work signal) drops it before it starts,
+   * also while it waits, rejecting with the signal's reason (a ServiceError) or a TIMEOUT.
+   */
   async run<T>(job: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.#closed) throw new ServiceError(503, 'UNAVAILABLE', 'the service is shutting down', { retryAfter: 5 });
+    if (signal?.aborted) throw this.#abandoned(signal);
     if (this.#running >= this.concurrency) {
       if (this.#waiting.length >= this.depth) {
         throw new ServiceError(503, 'QUEUE_FULL', `the inference queue is full (${this.depth} waiting); retry later`, { retryAfter: this.retryAfter() });
@@ -54,12 +58,17 @@ export class InferenceQueue {
             const i = this.#waiting.indexOf(entry);
             if (i >= 0) {
               this.#waiting.splice(i, 1);
-              reject(new ServiceError(503, 'TIMEOUT', 'the request timed out while waiting for inference', { retryAfter: this.retryAfter() }));
+              reject(this.#abandoned(signal));
             }
           },
           { once: true },
         );
       });
+      if (signal?.aborted) {
+        // Aborted after its start was granted, before it ran: the slot goes to the next one.
+        this.#release();
+        throw this.#abandoned(signal);
+      }
     }
     this.#running++;
     const started = performance.now();
@@ -68,10 +77,20 @@ export class InferenceQueue {
     } finally {
       this.#secondsPerJob = 0.8 * this.#secondsPerJob + 0.2 * ((performance.now() - started) / 1000);
       this.#running--;
-      const next = this.#waiting.shift();
-      if (next) next.start();
-      else if (this.#running === 0) for (const done of this.#idle.splice(0)) done();
+      this.#release();
     }
+  }
+
+  /** A slot came free: the next waiting job starts, or close() learns that all work is done. */
+  #release(): void {
+    const next = this.#waiting.shift();
+    if (next) next.start();
+    else if (this.#running === 0) for (const done of this.#idle.splice(0)) done();
+  }
+
+  #abandoned(signal: AbortSignal): ServiceError {
+    if (signal.reason instanceof ServiceError) return signal.reason;
+    return new ServiceError(503, 'TIMEOUT', 'the request timed out while waiting for inference', { retryAfter: this.retryAfter() });
   }
 
   /** Refuses new jobs, drops the waiting ones, resolves when the running ones have finished. */

@@ -18,6 +18,7 @@ import { RAW_IMAGE_TYPES } from './images';
 import { ServiceMetrics } from './metrics';
 import { DOCS_PAGE, OpenApiCollector } from './openapi';
 import { InferenceQueue } from './queue';
+import { registerWorkSignal } from './work-signal';
 import { StreamManager, type StreamDefinition } from './streams';
 import { streamRoutes } from './routes/streams';
 import type { Gallery } from '../gallery';
@@ -127,6 +128,7 @@ export async function createServer(options: CreateServerOptions): Promise<Fastif
     reply.header('x-request-id', request.id);
     if (closing) throw new ServiceError(503, 'UNAVAILABLE', 'the service is shutting down', { retryAfter: 5 });
   });
+  registerWorkSignal(app, limits.requestTimeoutMs);
   app.addHook('onClose', async () => {
     closing = true;
     await streams.close();

@@ -91,7 +91,7 @@ export const comprefaceRoutes: FastifyPluginAsync<{ service: FaceService }> = as
 
   async function facesOf(request: FastifyRequest<{ Querystring: CommonQuery }>, field: string): Promise<Face[]> {
     const q = request.query;
-    const faces = await service.faces(imageField(request.body, field)!, { field, minScore: q.det_prob_threshold, limit: q.limit, signal: request.signal });
+    const faces = await service.faces(imageField(request.body, field)!, { field, minScore: q.det_prob_threshold, limit: q.limit, signal: request.workSignal });
     if (faces.length === 0) throw noFace(field);
     return faces;
   }
@@ -160,7 +160,7 @@ export const comprefaceRoutes: FastifyPluginAsync<{ service: FaceService }> = as
     async (request, reply) => {
       const subject = checkLabel(request.query.subject, 'subject');
       try {
-        const result = await service.enrol(subject, imageField(request.body, 'file')!, { field: 'file', minScore: request.query.det_prob_threshold, signal: request.signal });
+        const result = await service.enrol(subject, imageField(request.body, 'file')!, { field: 'file', minScore: request.query.det_prob_threshold, signal: request.workSignal });
         reply.code(201);
         return { image_id: result.source, subject };
       } catch (err) {
@@ -446,8 +446,8 @@ export const comprefaceRoutes: FastifyPluginAsync<{ service: FaceService }> = as
       const source = imageField(body, 'source_image');
       const target = imageField(body, 'target_image');
       const [sourceFaces, targetFaces] = await Promise.all([
-        service.faces(source!, { field: 'source_image', minScore: q.det_prob_threshold, signal: request.signal }),
-        service.faces(target!, { field: 'target_image', minScore: q.det_prob_threshold, limit: q.limit, signal: request.signal }),
+        service.faces(source!, { field: 'source_image', minScore: q.det_prob_threshold, signal: request.workSignal }),
+        service.faces(target!, { field: 'target_image', minScore: q.det_prob_threshold, limit: q.limit, signal: request.workSignal }),
       ]);
       if (sourceFaces.length === 0) throw noFace('source_image');
       if (targetFaces.length === 0) throw noFace('target_image');

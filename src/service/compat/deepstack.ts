@@ -53,7 +53,7 @@ export const deepstackRoutes: FastifyPluginAsync<{ service: FaceService }> = asy
     },
     async (request) => {
       const minScore = confidenceField(request.body, undefined);
-      const faces = await service.faces(imageField(request.body, 'image')!, { minScore, signal: request.signal });
+      const faces = await service.faces(imageField(request.body, 'image')!, { minScore, signal: request.workSignal });
       return { success: true, predictions: faces.map((f) => ({ confidence: f.score, ...cornersOf(f.box) })) };
     },
   );
@@ -79,7 +79,7 @@ export const deepstackRoutes: FastifyPluginAsync<{ service: FaceService }> = asy
     },
     async (request) => {
       const threshold = confidenceField(request.body, service.matchThreshold);
-      const faces = await service.identify(imageField(request.body, 'image')!, { threshold, signal: request.signal });
+      const faces = await service.identify(imageField(request.body, 'image')!, { threshold, signal: request.workSignal });
       return {
         success: true,
         predictions: faces.map((f) => ({
@@ -107,7 +107,7 @@ export const deepstackRoutes: FastifyPluginAsync<{ service: FaceService }> = asy
       const fields = Object.keys(body).filter((k) => /^image\d*$/.test(k) && Buffer.isBuffer(body[k]));
       if (fields.length === 0) imageField(body, 'image'); // throws the "missing image" error
       // All pictures or none: one without a face fails the request with nothing stored.
-      await service.enrolAll(userid, fields.sort().map((field) => ({ bytes: imageField(body, field)!, field })), { signal: request.signal });
+      await service.enrolAll(userid, fields.sort().map((field) => ({ bytes: imageField(body, field)!, field })), { signal: request.workSignal });
       return { success: true, message: 'face added' };
     },
   );

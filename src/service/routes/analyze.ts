@@ -37,7 +37,7 @@ export const analyzeRoutes: FastifyPluginAsync<RouteOptions> = async (app, { ser
     },
     async (request) => {
       const image = imageField(request.body, 'image')!;
-      const faces = await service.faces(image, { minScore: request.query.min_score, limit: request.query.limit, signal: request.signal });
+      const faces = await service.faces(image, { minScore: request.query.min_score, limit: request.query.limit, signal: request.workSignal });
       return { faces: faces.map((f) => faceJson(f, request.query.embeddings === true)) };
     },
   );

@@ -59,7 +59,7 @@ export const identifyRoutes: FastifyPluginAsync<RouteOptions> = async (app, { se
       const q = request.query;
       const image = imageField(request.body, 'image')!;
       const threshold = q.threshold ?? service.matchThreshold;
-      const faces = await service.identify(image, { threshold, camera: q.camera, minScore: q.min_score, limit: q.limit, signal: request.signal });
+      const faces = await service.identify(image, { threshold, camera: q.camera, minScore: q.min_score, limit: q.limit, signal: request.workSignal });
       const candidates = q.k ? await service.candidatesOf(faces, q.k) : undefined;
       return {
         threshold,

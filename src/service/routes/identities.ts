@@ -136,7 +136,7 @@ export const identityRoutes: FastifyPluginAsync<RouteOptions> = async (app, { se
       }
       const source = request.query.source ?? bodySource;
       if (source !== undefined && (source === '' || source.length > 500)) throw badField('source', '"source" must be 1 to 500 characters');
-      const result = await service.enrol(label, imageField(request.body, 'image')!, { source, minScore: request.query.min_score, signal: request.signal });
+      const result = await service.enrol(label, imageField(request.body, 'image')!, { source, minScore: request.query.min_score, signal: request.workSignal });
       reply.code(result.status === 'stored' ? 201 : 200);
       return { label, source: result.source, status: result.status, box: result.face.box };
     },

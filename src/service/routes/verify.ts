@@ -69,7 +69,7 @@ export const verifyRoutes: FastifyPluginAsync<RouteOptions> = async (app, { serv
         return { similarity, same: similarity >= threshold, threshold };
       }
       if (ea || eb) throw badField(ea ? 'b' : 'a', 'give both a and b as embeddings, or both as images');
-      const result = await service.verifyImages(imageField(body, 'a')!, imageField(body, 'b')!, { signal: request.signal, threshold });
+      const result = await service.verifyImages(imageField(body, 'a')!, imageField(body, 'b')!, { signal: request.workSignal, threshold });
       return { similarity: result.similarity, same: result.same, threshold, a: faceJson(result.a, false), b: faceJson(result.b, false) };
     },
   );

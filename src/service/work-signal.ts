@@ -24,10 +24,8 @@ export function registerWorkSignal(app: FastifyInstance, timeoutMs: number): voi
   app.decorateRequest('workSignal', undefined as unknown as AbortSignal);
   app.addHook('onRequest', async (request, reply) => {
     const controller = new AbortController();
-    const deadline = setTimeout(
-      () => controller.abort(new ServiceError(503, 'TIMEOUT', `the request was not answered within ${timeoutMs} ms`, { retryAfter: 1 })),
-      timeoutMs,
-    );
+    // A plain abort at the deadline: the queue answers it with TIMEOUT and its own Retry-After estimate.
+    const deadline = setTimeout(() => controller.abort(), timeoutMs);
     deadline.unref();
     reply.raw.once('close', () => {
       clearTimeout(deadline);

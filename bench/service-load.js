@@ -151,8 +151,8 @@ async function measure({ seconds = 60, connections = 16, rounds = Math.max(2, Ma
     // Warm-up: every batch size the scene needs is compiled on both sides before either is timed.
     await pipeline.prepare({ frameSize: { width: 1280, height: 720 }, faces: 3 });
     await callsPerSecond(3, lanes, () => identifyFaces(pipeline, gallery, jpeg));
-    // The server's warm-up lasts a round: its heap and the native allocator's pools grow over the
-    // first few hundred requests and then hold, so RSS "before" is read after that.
+    // The server's warm-up lasts a round, and RSS "before" is read after it: what the first
+    // requests allocate once (compiled batch sizes, the heap's first growth) is not growth.
     const phase = seconds / rounds;
     await autocannon({ url, key: prepared.key, body: bodyFile, seconds: Math.max(3, phase), connections });
     await settle(server.pid);

@@ -7,7 +7,7 @@
 // the stream, two cameras sharing one pipeline, and close() ending everything.
 const assert = require('node:assert/strict');
 const { mkdtempSync, rmSync, readFileSync, existsSync } = require('node:fs');
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const { join } = require('node:path');
 const { tmpdir } = require('node:os');
 const { FacePipeline, FaceStream, Gallery, EVENT_SCHEMAS, FRAME_RECORD_SCHEMA } = require('../dist');
@@ -243,7 +243,7 @@ describe('FaceStream on a generated video', function () {
     const annotated = join(work, 'annotated.mp4');
     const snapshots = join(work, 'snapshots');
     const cli = join(__dirname, '..', 'dist', 'cli', 'main.js');
-    const child = spawn(process.execPath, [cli, 'watch', `door=${video}`, '--gallery', join(work, 'gallery.sqlite'), '--out', out, '--frames', framesFile, '--detect-every', '2', '--sink', `jsonl:${sinkFile}`, '--video', annotated, '--snapshots', snapshots, '--model-dir', modelsDir()], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'watch', `door=${video}`, '--gallery', join(work, 'gallery.sqlite'), '--out', out, '--frames', framesFile, '--detect-every', '2', '--read-ahead', '2', '--pool-size', '6', '--sink', `jsonl:${sinkFile}`, '--video', annotated, '--snapshots', snapshots, '--model-dir', modelsDir()], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
@@ -273,5 +273,14 @@ describe('FaceStream on a generated video', function () {
     }
     assert.equal(written, frames.length, 'the annotated video has every processed frame');
     assert.match(stderr, /door: \d+ frames \(\d+ detected, 0 dropped\); re-identifications \d+ of \d+ faces/);
+  });
+
+  it('face-reid watch: a bad --read-ahead or --pool-size is an error naming the flag, before any model loads', () => {
+    const cli = join(__dirname, '..', 'dist', 'cli', 'main.js');
+    for (const [flag, value] of [['--read-ahead', '-1'], ['--read-ahead', '1.5'], ['--pool-size', '1'], ['--pool-size', 'many']]) {
+      const r = spawnSync(process.execPath, [cli, 'watch', video, flag, value], { encoding: 'utf8', timeout: 30_000 });
+      assert.notEqual(r.status, 0, `${flag} ${value}`);
+      assert.match(r.stderr, new RegExp(flag), `${flag} ${value}: ${r.stderr}`);
+    }
   });
 });

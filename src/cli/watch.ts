@@ -20,13 +20,16 @@ export const summary = 'track and identify faces in video files, streams or came
 
 const usage = `Usage: face-reid watch <source...> [--gallery FILE|URL] [--out events.jsonl] [--sink SPEC]... [--frames frames.jsonl]
   [--video annotated.mp4] [--snapshots DIR] [--promote ID=LABEL]... [--detect-every K] [--min-faces N] [--threshold T]
-  [--realtime] [--loop] [--ffmpeg PATH] [--hwaccel vaapi|qsv] [--config FILE] [--device D] [--model-dir DIR]
+  [--read-ahead N] [--pool-size N] [--realtime] [--loop] [--ffmpeg PATH] [--hwaccel vaapi|qsv] [--config FILE] [--device D] [--model-dir DIR]
 
 A source is a video file, an rtsp:// or http(s):// URL, or a V4L2 device (/dev/video0); name it
 with name=source (events carry the name as "camera"; default cam0, cam1, ...).
 Events (track.started, track.identified, track.updated, track.ended) go to stdout, or --out FILE,
 and to every --sink: jsonl:FILE, http(s)://... (webhook POST) or mqtt://host:port (topics
 face-reid/<camera>/<event>), each with a bounded queue while the receiver is away.
+--read-ahead N starts the detection of N frames ahead of the one being tracked (default 1; 2 lets
+two detections run at once, for a detector compiled with PERFORMANCE_HINT THROUGHPUT), --pool-size N
+the frame buffers of each source (default 4; at least N + 2). docs/config.md, "Streams".
 --frames FILE writes one line per frame: every live track's id, box, label and similarity.
 --video FILE writes the (single) camera's frames with boxes, track ids and labels drawn.
 --snapshots DIR writes each ended track's best face as DIR/<camera>-<track>.jpg.
@@ -71,6 +74,8 @@ export async function run(argv: string[]): Promise<number> {
     out: { type: 'string' },
     frames: { type: 'string' },
     'detect-every': { type: 'string' },
+    'read-ahead': { type: 'string' },
+    'pool-size': { type: 'string' },
     'min-faces': { type: 'string' },
     threshold: { type: 'string' },
     realtime: { type: 'boolean' },
@@ -98,8 +103,9 @@ export async function run(argv: string[]): Promise<number> {
   const options: FaceStreamOptions = {
     detectEvery: count(values['detect-every'], '--detect-every', 1),
     minFaces: count(values['min-faces'], '--min-faces', 1),
+    readAhead: count(values['read-ahead'], '--read-ahead', 0),
     threshold,
-    source: { realtime: values.realtime, loop: values.loop, ffmpegPath: values.ffmpeg, hwaccel: values.hwaccel },
+    source: { realtime: values.realtime, loop: values.loop, ffmpegPath: values.ffmpeg, hwaccel: values.hwaccel, poolSize: count(values['pool-size'], '--pool-size', 2) },
   };
   const pipeline = await FacePipeline.create(pipelineOptionsFrom(values));
   let gallery: Gallery | undefined;

@@ -1,7 +1,7 @@
 """The Open Model Zoo face_recognition_demo's logic on a video file: the reference that
 bench/stream-speed.js times FaceStream against. cv2.VideoCapture decodes every frame, and every
 frame goes through the three models (detector, landmarks per face, re-identification per face,
-FP16 on CPU, PERFORMANCE_HINT=LATENCY) and is matched against the gallery on its own, with no
+FP16 on CPU, or the detector at the precision the job names, PERFORMANCE_HINT=LATENCY) and is matched against the gallery on its own, with no
 tracking, as fast as it goes. The stages are omz_pipeline.py's (detector input with the frame's
 aspect ratio as FacePipeline's, direct alignment); nothing here imports ov-face-reid.
 
@@ -14,7 +14,7 @@ below the threshold is Unknown.
 Served as bench_oracle.py is (one JSON command per stdin line, one JSON answer per stdout line),
 so the benchmark can alternate its rounds with ours under the same machine load:
   {"cmd": "setup", "modelDir", "gallery": [{"label", "path"}], "threshold", "confidence"?,
-   "roiScale"?}                        compiles the models, embeds the gallery
+   "roiScale"?, "detectorPrecision"?}  compiles the models, embeds the gallery
                                        -> {"identities", "samples", "noFace": [paths]}
   {"cmd": "run", "video", "maxFrames"?, "framesOut"?}
       decodes and analyses the video -> {"frames", "seconds", "fps", "faces", "named",
@@ -112,7 +112,7 @@ def largest(faces):
 def cmd_setup(job):
     STATE.clear()
     STATE.update(
-        detectors=Detectors(job['modelDir'], 'FP16', HINT),
+        detectors=Detectors(job['modelDir'], job.get('detectorPrecision', 'FP16'), HINT),
         landmarker=compile_model(job['modelDir'], LANDMARKS, 'FP16', 'CPU', HINT),
         reid=compile_model(job['modelDir'], REID, 'FP16', 'CPU', HINT),
         threshold=job['threshold'], confidence=job.get('confidence', 0.6), roiScale=job.get('roiScale', 1.15),

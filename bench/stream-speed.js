@@ -6,10 +6,12 @@
 // Ours three times: FaceStream (tracking on, the file read as fast as it goes) with detection on
 // every frame and on every second frame (detectEvery 2, the tracker predicting between), and
 // per-frame identification without tracking (the file source, then FacePipeline.analyzeRaw +
-// Gallery.matchFrame on every frame: the like-for-like baseline).
+// Gallery.matchFrame on every frame: the like-for-like baseline). Then FaceStream "tuned for
+// streams" (TUNED below) at detectEvery 1 and 2, against the same Python logic run with the same
+// FP16-INT8 detector.
 // Then where the time per frame goes (decode, detector, landmarks, reid, tracking, JS), and how
 // many such streams run at once in real time (30 fps each, `realtime: true`, no frame dropped),
-// FaceStream with detectEvery 1 and 2, and per-frame identification.
+// FaceStream with detectEvery 1 and 2, default and tuned, and per-frame identification.
 //
 // Alone: FACE_REID_MODELS=../shared/models FACE_REID_DATA=../shared/data node bench/stream-speed.js [rounds=5] [seconds=20]
 //        ... node bench/stream-speed.js [rounds] [seconds] --docs   (the `npm run bench` rows, written into docs/benchmarks.md)
@@ -256,11 +258,10 @@ async function measure({ rounds = 5, seconds = 20, log = console.log, maxStreams
     const profile = await stageProfile({ pipeline, video, modelDir, maxFrames: Math.min(300, truth.frameCount) });
     log(`stages of per-frame identification (each awaited alone, ${profile.frames} frames): detector ${profile.detectorMs.toFixed(2)} ms, landmarks ${profile.landmarksMs.toFixed(2)} ms, reid ${profile.reidMs.toFixed(2)} ms`);
     const realtime = {};
-    for (const detectEvery of [1, 2]) {
-      realtime[`detectEvery${detectEvery}`] = await streamsAtOnce({ label: `FaceStream detectEvery ${detectEvery}`, maxStreams, log, runStreams: (streams) => tracked({ ...job, detectEvery, realtime: true, streams }), runFast: () => tracked({ ...job, detectEvery }) });
-    }
-    for (const detectEvery of [1, 2]) {
-      realtime[`tuned${detectEvery}`] = await streamsAtOnce({ label: `FaceStream tuned for streams, detectEvery ${detectEvery}`, maxStreams, log, runStreams: (streams) => tracked({ ...tunedJob, detectEvery, realtime: true, streams }), runFast: () => tracked({ ...tunedJob, detectEvery }) });
+    for (const [key, label, base] of [['detectEvery', 'FaceStream', job], ['tuned', 'FaceStream tuned for streams,', tunedJob]]) {
+      for (const detectEvery of [1, 2]) {
+        realtime[`${key}${detectEvery}`] = await streamsAtOnce({ label: `${label} detectEvery ${detectEvery}`, maxStreams, log, runStreams: (streams) => tracked({ ...base, detectEvery, realtime: true, streams }), runFast: () => tracked({ ...base, detectEvery }) });
+      }
     }
     realtime.perFrame = await streamsAtOnce({
       label: 'per-frame identification',

@@ -1,8 +1,8 @@
 """The Open Model Zoo face_recognition_demo's logic on a video file: the reference that
 bench/stream-speed.js times FaceStream against. cv2.VideoCapture decodes every frame, and every
 frame goes through the three models (detector, landmarks per face, re-identification per face,
-FP16 on CPU, or the detector at the precision the job names, PERFORMANCE_HINT=LATENCY) and is matched against the gallery on its own, with no
-tracking, as fast as it goes. The stages are omz_pipeline.py's (detector input with the frame's
+FP16 on CPU, the detector at the job's detectorPrecision if it names one, PERFORMANCE_HINT=LATENCY)
+and is matched against the gallery on its own, with no tracking, as fast as it goes. The stages are omz_pipeline.py's (detector input with the frame's
 aspect ratio as FacePipeline's, direct alignment); nothing here imports ov-face-reid.
 
 Gallery conventions as the project's (src/gallery, largestFaceEmbedding): one embedding per

@@ -38,7 +38,7 @@ kernels::PixelOrder ParseOrder(const Napi::Value& value, int channels) {
   if (value.IsUndefined()) {
     return channels == 1 ? kernels::PixelOrder::Gray : channels == 3 ? kernels::PixelOrder::Rgb : kernels::PixelOrder::Rgba;
   }
-  const char* oneOf = "one of 'rgb', 'bgr', 'rgba', 'bgra', 'gray'";
+  const char* oneOf = "one of 'rgb', 'bgr', 'rgba', 'bgra', 'gray', 'i420'";
   if (!value.IsString()) ThrowType(env, oneOf, "image.order", value);
   const std::string s = value.As<Napi::String>().Utf8Value();  // a valid order fits the string's inline buffer
   kernels::PixelOrder order;
@@ -47,6 +47,7 @@ kernels::PixelOrder ParseOrder(const Napi::Value& value, int channels) {
   else if (s == "rgba") order = kernels::PixelOrder::Rgba;
   else if (s == "bgra") order = kernels::PixelOrder::Bgra;
   else if (s == "gray") order = kernels::PixelOrder::Gray;
+  else if (s == "i420") order = kernels::PixelOrder::I420;
   else ThrowRange(env, oneOf, "image.order", s.size() > 40 ? "a long string" : "\"" + s + "\"");
   if (kernels::ChannelsOf(order) != channels) {
     ThrowRange(env, "an order with " + std::to_string(channels) + " channel(s) (image.channels)", "image.order",
@@ -120,10 +121,16 @@ kernels::ImageView ResolveImage(const ImageShape& shape) {
   // Data() of a TypedArrayOf already points at byteOffset; a detached buffer has length 0.
   const Napi::Uint8Array bytes = shape.data.As<Napi::Uint8Array>();
   const std::uint64_t have = bytes.ByteLength();
-  const std::uint64_t need = static_cast<std::uint64_t>(shape.height - 1) * shape.stride +
-                             static_cast<std::uint64_t>(shape.width) * static_cast<std::uint64_t>(shape.channels);
+  const bool planar = shape.order == kernels::PixelOrder::I420;
+  const std::uint64_t need =
+      planar ? static_cast<std::uint64_t>(kernels::I420Bytes(static_cast<std::size_t>(shape.stride), shape.width, shape.height))
+             : static_cast<std::uint64_t>(shape.height - 1) * shape.stride +
+                   static_cast<std::uint64_t>(shape.width) * static_cast<std::uint64_t>(shape.channels);
   if (have < need || bytes.Data() == nullptr) {
-    ThrowRange(env, "at least (height - 1) * stride + width * channels = " + std::to_string(need) + " bytes",
+    ThrowRange(env,
+               std::string(planar ? "at least height * stride + 2 * ceil(width / 2) * ceil(height / 2)"
+                                  : "at least (height - 1) * stride + width * channels") +
+                   " = " + std::to_string(need) + " bytes",
                "image.data", std::to_string(have) + " bytes");
   }
   kernels::ImageView view;

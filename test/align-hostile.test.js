@@ -38,9 +38,12 @@ function hostileValues(rand) {
     const channels = pick([1, 3, 4, 3, 2, 0, 5, num()]);
     const width = pick([1, 2, 3, 17, 64, 70, num()]);
     const height = pick([1, 2, 5, 64, 70, num()]);
-    const order = pick([undefined, 'rgb', 'bgr', 'rgba', 'bgra', 'gray', 'RGB', '', 3, null]);
+    const order = pick([undefined, 'rgb', 'bgr', 'rgba', 'bgra', 'gray', 'i420', 'i420', 'I420', 'RGB', '', 3, null]);
     const stride = pick([undefined, undefined, width * channels, width * channels + 1, width * channels - 1, 0, -5, 1e9, num()]);
-    const okSize = (height - 1) * (stride ?? width * channels) + width * channels;
+    // I420: the luma plane's rows, then two chroma planes of ceil(w/2) x ceil(h/2).
+    const okSize = order === 'i420'
+      ? height * (stride ?? width) + 2 * Math.ceil(width / 2) * Math.ceil(height / 2)
+      : (height - 1) * (stride ?? width * channels) + width * channels;
     const data = rand() < 0.5 && Number.isFinite(okSize) && okSize > 0 && okSize < 1e6 ? new Uint8Array(okSize + pick([0, 0, -1, 5])) : bytes();
     const img = { data, width, height, channels };
     if (order !== undefined) img.order = order;

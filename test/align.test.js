@@ -285,3 +285,80 @@ describe('align: contact sheet', () => {
     console.log(`      contact sheet: ${path}`);
   });
 });
+
+describe('align: I420 frames (planar YUV 4:2:0, what video decoders give)', function () {
+  this.timeout(120000);
+  const { runFfmpeg } = require('./helpers/media');
+  const { i420CropToRgb } = require('../dist/image');
+  let frames;
+
+  // LFW photos made into I420 by ffmpeg (an independent converter) and back into BGR by ffmpeg.
+  before(async () => {
+    frames = [];
+    for (const { file, landmarks } of lfwLandmarks().slice(0, 12)) {
+      const rgb = await decode(rawLfwPath(file));
+      const size = `${rgb.width}x${rgb.height}`;
+      const i420 = runFfmpeg(['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', size, '-i', 'pipe:0', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1'], { input: rgb.data });
+      const bgr = runFfmpeg(['-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', size, '-i', 'pipe:0', '-pix_fmt', 'bgr24', '-f', 'rawvideo', 'pipe:1'], { input: i420 });
+      const planar = { data: i420, width: rgb.width, height: rgb.height, channels: 1, order: 'i420' };
+      frames.push({ planar, bgr: { data: bgr, width: rgb.width, height: rgb.height, channels: 3, order: 'bgr' }, landmarks });
+    }
+  });
+
+  const meanAbs = (a, b) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
+  // The calls under test, each given the same two images: the I420 frame and a BGR form of it.
+  const calls = [
+    ['resize 48x48', (img) => { const o = new Float32Array(3 * 48 * 48); align.resizeInto(img, o, { width: 48, height: 48 }); return o; }],
+    ['resize ROI up to 300x300', (img) => { const o = new Float32Array(3 * 300 * 300); align.resizeInto(img, o, { width: 300, height: 300, roi: { x: 21, y: 33, width: 77, height: 61 } }); return o; }],
+    ['aligned face 128', (img, lm) => align.alignFace(img, lm, { size: 128 }).out],
+    ['aligned face 48, anti-aliased', (img, lm) => align.alignFace(img, lm.map((v) => v * 0.6), { size: 48, antialias: true }).out],
+    ['face crossing the corner', (img, lm) => align.alignFace(img, lm.map((v) => v - 60), { size: 64 }).out],
+  ];
+
+  it('samples exactly the pixels of its BT.601 conversion (geometry and chroma siting)', () => {
+    for (const { planar, landmarks } of frames) {
+      // The frame converted whole, pixel by pixel, then read by the interleaved path.
+      const rgb = { data: i420CropToRgb(planar, 0, 0, planar.width, planar.height), width: planar.width, height: planar.height, channels: 3, order: 'rgb' };
+      for (const [what, run] of calls) {
+        const a = run(planar, landmarks);
+        const b = run(rgb, landmarks);
+        // The reference rounds each pixel to a byte: half a level. The resize mixes Y, U and V and
+        // converts once, which differs where a tap's colour clips (native/kernels/resize.cpp).
+        const diffs = Array.from(a, (v, i) => Math.abs(v - b[i])).sort((x, y) => x - y);
+        const p99 = diffs[Math.floor(0.99 * (diffs.length - 1))];
+        assert.ok(meanAbs(a, b) < 0.3, `${what}: mean |diff| ${meanAbs(a, b)}`);
+        if (what.startsWith('resize')) {
+          assert.ok(p99 <= 1.0 && diffs[diffs.length - 1] <= 12, `${what}: |diff| 99th percentile ${p99}, max ${diffs[diffs.length - 1]}`);
+        } else {
+          assert.ok(diffs[diffs.length - 1] <= 0.51, `${what}: max |diff| ${diffs[diffs.length - 1]}`);
+        }
+      }
+    }
+  });
+
+  it("agrees with ffmpeg's own conversion to BGR within its rounding", () => {
+    for (const { planar, bgr, landmarks } of frames) {
+      for (const [what, run] of calls) {
+        const a = run(planar, landmarks);
+        const b = run(bgr, landmarks);
+        // swscale's fast converter truncates: its BGR is about one level darker than exact (and the
+        // resize's mix differs where colours clip, as above).
+        assert.ok(meanAbs(a, b) < 2, `${what}: mean |diff| ${meanAbs(a, b)}`);
+        assert.ok(maxAbsDiff(a, b) <= (what.startsWith('resize') ? 14 : 6), `${what}: max |diff| ${maxAbsDiff(a, b)}`);
+      }
+    }
+  });
+
+  it('checks the planes are all there, and that i420 means one channel', () => {
+    const { planar } = frames[0];
+    const out = new Float32Array(3 * 48 * 48);
+    assert.throws(() => align.resizeInto({ ...planar, data: planar.data.subarray(1) }, out, { width: 48, height: 48 }), { name: 'RangeError', message: /2 \* ceil\(width \/ 2\) \* ceil\(height \/ 2\)/ });
+    assert.throws(() => align.resizeInto({ ...planar, channels: 3 }, out, { width: 48, height: 48 }), { name: 'RangeError', message: /order/ });
+    const raw = require('../dist/native').loadAddon();
+    assert.throws(() => raw.resizeInto({ ...planar, data: planar.data.subarray(0, planar.width * planar.height) }, out, 48, 48, 0, undefined), { name: 'RangeError', message: /image\.data/ });
+    // Odd sides: the chroma planes round up.
+    const odd = { data: Buffer.alloc(7 * 5 + 2 * 4 * 3, 128), width: 7, height: 5, channels: 1, order: 'i420' };
+    align.resizeInto(odd, out, { width: 48, height: 48 });
+    assert.ok(out.every((v) => Math.abs(v - 1.16438356 * 112) < 1e-3));
+  });
+});

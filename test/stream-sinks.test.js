@@ -281,13 +281,13 @@ describe('stream outputs: annotated video and face snapshots', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('writes every frame with its boxes and captions drawn, leaving the source frames untouched', async () => {
+  for (const pixelFormat of ['i420', 'bgr']) it(`writes every ${pixelFormat} frame with its boxes and captions drawn, leaving the source frames untouched`, async () => {
     const clip = makeTestClip(join(dir, 'in.mp4'), { width: 320, height: 240, fps: 25, seconds: 1 });
-    const out = join(dir, 'annotated.mp4');
-    const writer = VideoWriter.open(out, { width: 320, height: 240, fps: 25 });
+    const out = join(dir, `annotated-${pixelFormat}.mp4`);
+    const writer = VideoWriter.open(out, { width: 320, height: 240, fps: 25, order: pixelFormat });
     const box = { x: 100, y: 80, width: 90, height: 100 };
     let unchanged = 0;
-    for await (const frame of openSource(clip)) {
+    for await (const frame of openSource(clip, { pixelFormat })) {
       const before = createHash('sha1').update(frame.data).digest('hex');
       await writer.write(frame, [
         { box, caption: `visitor-3 ${frame.index}`, color: '#ff9100' },
@@ -316,7 +316,7 @@ describe('stream outputs: annotated video and face snapshots', function () {
   });
 
   it('reports a missing ffmpeg as SINK_FAILED naming the install script', async () => {
-    const writer = VideoWriter.open(join(dir, 'never.mp4'), { width: 64, height: 64, ffmpegPath: join(dir, 'no-ffmpeg') });
+    const writer = VideoWriter.open(join(dir, 'never.mp4'), { width: 64, height: 64, order: 'bgr', ffmpegPath: join(dir, 'no-ffmpeg') });
     const frame = { data: Buffer.alloc(64 * 64 * 3), width: 64, height: 64, channels: 3, order: 'bgr' };
     await delay(100);
     await assert.rejects(writer.write(frame), { code: 'SINK_FAILED', message: /ffmpeg was not found: install it \(scripts\/install-media\.sh\)/ });
@@ -342,5 +342,25 @@ describe('stream outputs: annotated video and face snapshots', function () {
     const edge = await sharp(await faceSnapshot({ data, width, height, channels: 3, order: 'bgr' }, { x: 170, y: 60, width: 40, height: 60 }, { maxSide: 20 })).metadata();
     assert.ok(edge.width <= 20 && edge.height <= 20);
     await assert.rejects(faceSnapshot({ data, width, height, channels: 3, order: 'bgr' }, { x: 500, y: 0, width: 10, height: 10 }), { name: 'RangeError' });
+  });
+
+  it('cuts the same snapshot from an I420 frame (ffmpeg converts the BGR frame): the colours agree', async () => {
+    const width = 200;
+    const height = 100;
+    const bgr = Buffer.alloc(width * height * 3, 255);
+    for (let y = 30; y < 70; y++) for (let x = 50; x < 90; x++) bgr.set([255, 0, 0], (y * width + x) * 3);
+    for (let y = 30; y < 70; y++) for (let x = 120; x < 160; x++) bgr.set([40, 160, 220], (y * width + x) * 3);
+    const i420 = runFfmpeg(['-f', 'rawvideo', '-pix_fmt', 'bgr24', '-s', `${width}x${height}`, '-i', 'pipe:0', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1'], { input: bgr });
+    assert.strictEqual(i420.length, width * height * 1.5);
+    const frame = { data: i420, width, height, channels: 1, order: 'i420' };
+    for (const box of [{ x: 50, y: 30, width: 40, height: 40 }, { x: 120, y: 30, width: 40, height: 40 }]) {
+      const planar = await sharp(await faceSnapshot(frame, box, { quality: 100 })).raw().toBuffer();
+      const interleaved = await sharp(await faceSnapshot({ data: bgr, width, height, channels: 3, order: 'bgr' }, box, { quality: 100 })).raw().toBuffer();
+      const centre = (30 * 60 + 30) * 3;
+      const a = [...planar.subarray(centre, centre + 3)];
+      const b = [...interleaved.subarray(centre, centre + 3)];
+      assert.ok(a.every((v, i) => Math.abs(v - b[i]) <= 6), `the centre of box ${box.x}: I420 ${a}, BGR ${b}`);
+    }
+    await assert.rejects(faceSnapshot({ ...frame, data: i420.subarray(0, width * height) }, { x: 0, y: 0, width: 10, height: 10 }), { name: 'RangeError', message: /i420/ });
   });
 });

@@ -27,7 +27,7 @@ async function consume(source, { hold = 0, onFrame } = {}) {
   const frames = [];
   const buffers = new Set();
   for await (const frame of source) {
-    frames.push({ index: frame.index, timestamp: frame.timestamp, hash: sha(frame.data), width: frame.width, height: frame.height });
+    frames.push({ index: frame.index, timestamp: frame.timestamp, hash: sha(frame.data), width: frame.width, height: frame.height, order: frame.order, channels: frame.channels, stride: frame.stride, bytes: frame.data.length });
     buffers.add(frame.data.buffer);
     if (onFrame) await onFrame(frame, frames.length);
     if (hold) await delay(hold);
@@ -47,17 +47,23 @@ describe('stream sources (ffmpeg)', function () {
   let dir;
   let clip;
   let reference;
+  let referenceBgr;
 
   before(function () {
     ffmpegPath();
     dir = mkdtempSync(join(tmpdir(), 'face-reid-source-'));
     clip = makeTestClip(join(dir, 'clip.mp4'), { width: W, height: H, fps: FPS, seconds: SECONDS });
     // ffmpeg's own decode of the same file, one hash per frame: what our frames must equal.
-    const raw = runFfmpeg(['-i', clip, '-pix_fmt', 'bgr24', '-f', 'rawvideo', 'pipe:1']);
-    const bytes = W * H * 3;
-    reference = [];
-    for (let at = 0; at + bytes <= raw.length; at += bytes) reference.push(sha(raw.subarray(at, at + bytes)));
+    const hashes = (pixFmt, bytes) => {
+      const raw = runFfmpeg(['-i', clip, '-pix_fmt', pixFmt, '-f', 'rawvideo', 'pipe:1']);
+      const out = [];
+      for (let at = 0; at + bytes <= raw.length; at += bytes) out.push(sha(raw.subarray(at, at + bytes)));
+      return out;
+    };
+    reference = hashes('yuv420p', W * H * 1.5);
+    referenceBgr = hashes('bgr24', W * H * 3);
     assert.strictEqual(reference.length, FPS * SECONDS);
+    assert.strictEqual(referenceBgr.length, FPS * SECONDS);
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,11 +73,12 @@ describe('stream sources (ffmpeg)', function () {
     assert.deepStrictEqual(left, [], 'a test left child processes behind');
   });
 
-  it('decodes a file into BGR frames identical to ffmpeg, in a pool of reused buffers', async () => {
+  it('decodes a file into I420 frames identical to ffmpeg, in a pool of reused buffers', async () => {
     const source = openSource(clip, { poolSize: 3 });
     const infos = [];
     source.on('info', (info) => infos.push(info));
     const { frames, buffers } = await consume(source);
+    assert.ok(frames.every((f) => f.order === 'i420' && f.channels === 1 && f.stride === W && f.bytes === W * H * 1.5));
     assert.deepStrictEqual(infos, [{ width: W, height: H, fps: FPS }]);
     assert.deepStrictEqual(frames.map((f) => f.hash), reference);
     assert.deepStrictEqual(frames.map((f) => f.index), reference.map((_, i) => i));
@@ -81,6 +88,13 @@ describe('stream sources (ffmpeg)', function () {
     assert.strictEqual(source.stats.state, 'ended');
     assert.strictEqual(source.kind, 'file');
     assert.strictEqual(source.live, false);
+  });
+
+  it('decodes into BGR frames identical to ffmpeg when asked (pixelFormat: bgr)', async () => {
+    const { frames } = await consume(openSource(clip, { poolSize: 3, pixelFormat: 'bgr' }));
+    assert.ok(frames.every((f) => f.order === 'bgr' && f.channels === 3 && f.stride === W * 3 && f.bytes === W * H * 3));
+    assert.deepStrictEqual(frames.map((f) => f.hash), referenceBgr);
+    assert.throws(() => openSource(clip, { pixelFormat: 'nv12' }), { name: 'RangeError', message: /options\.pixelFormat/ });
   });
 
   it('makes a file wait for a slow consumer (no frame lost) and scales when asked', async () => {
@@ -269,7 +283,7 @@ describe('stream sources (ffmpeg)', function () {
     const input = args.indexOf('-i');
     assert.deepStrictEqual(args.slice(args.indexOf('-hwaccel'), args.indexOf('-hwaccel') + 4), ['-hwaccel', 'vaapi', '-hwaccel_device', '/dev/dri/renderD128']);
     assert.deepStrictEqual(args.slice(input - 2, input + 2), ['-rtsp_transport', 'udp', '-i', 'rtsp://cam/1']);
-    assert.deepStrictEqual(args.slice(-5), ['-pix_fmt', 'bgr24', '-f', 'rawvideo', 'pipe:1']);
+    assert.deepStrictEqual(args.slice(-5), ['-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1']);
   });
 
   it('hides a URL password in the source name', () => {

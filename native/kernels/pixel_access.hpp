@@ -19,6 +19,12 @@ using BgrLayout = Layout<3, 0, 1, 2>;
 using RgbaLayout = Layout<4, 2, 1, 0>;
 using BgraLayout = Layout<4, 0, 1, 2>;
 
+// Planar YUV 4:2:0 (kernels/image.hpp): not a per-pixel byte layout, a tag the warp and
+// resize specialise on.
+struct I420Tag {
+  static constexpr int channels = 1;
+};
+
 // Calls fn(Layout{}) with the layout matching `order`.
 template <typename Fn>
 void DispatchLayout(PixelOrder order, Fn&& fn) {
@@ -28,6 +34,7 @@ void DispatchLayout(PixelOrder order, Fn&& fn) {
     case PixelOrder::Bgr: fn(BgrLayout{}); break;
     case PixelOrder::Rgba: fn(RgbaLayout{}); break;
     case PixelOrder::Bgra: fn(BgraLayout{}); break;
+    case PixelOrder::I420: break;  // planar: resize.cpp and warp.cpp take it before dispatching
   }
 }
 

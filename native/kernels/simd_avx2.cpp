@@ -298,15 +298,15 @@ int WarpWide(const ImageView& img, double bx, double by, double ax, double ay, i
   return wide + WarpRun<C, OB, OG, OR>(img, bx, by, ax, ay, lo + wide, hi, ob, og, orr);
 }
 
-// Gray: the two taps of eight outputs by gathers (4 bytes read at each tap).
+// Gray: both taps of eight outputs by one gather (4 bytes read at o0: the pixel and its right
+// neighbour, which is the second tap, or is weighted 0 where o1 == o0 at a clamped edge).
 __attribute__((target("avx2,fma"))) int BlendRunGray(const std::uint8_t* row, std::size_t available, const std::int32_t* o0,
-                                                    const std::int32_t* o1, const float* w, int n, float* out) {
+                                                    const float* w, int n, float* out) {
   const auto* base = reinterpret_cast<const int*>(row);
   int i = 0;
-  for (; i + 8 <= n && static_cast<std::size_t>(o1[i + 7]) + 4 <= available; i += 8) {
+  for (; i + 8 <= n && static_cast<std::size_t>(o0[i + 7]) + 4 <= available; i += 8) {
     const __m256i a = _mm256_i32gather_epi32(base, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(o0 + i)), 1);
-    const __m256i c = _mm256_i32gather_epi32(base, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(o1 + i)), 1);
-    _mm256_storeu_ps(out + i, Lerp(Channel<0>(a), Channel<0>(c), _mm256_loadu_ps(w + i)));
+    _mm256_storeu_ps(out + i, Lerp(Channel<0>(a), Channel<1>(a), _mm256_loadu_ps(w + i)));
   }
   return i;
 }
@@ -355,16 +355,17 @@ int WarpInteriorAvx2(const ImageView& img, double bx, double by, double ax, doub
     case PixelOrder::Bgr: return WarpWide<3, 0, 1, 2>(img, bx, by, ax, ay, lo, hi, ob, og, orr);
     case PixelOrder::Rgba: return WarpWide<4, 2, 1, 0>(img, bx, by, ax, ay, lo, hi, ob, og, orr);
     case PixelOrder::Bgra: return WarpWide<4, 0, 1, 2>(img, bx, by, ax, ay, lo, hi, ob, og, orr);
+    case PixelOrder::I420: return 0;  // warp.cpp samples planar frames itself
   }
   return 0;
 }
 
 int BlendRowAvx2(PixelOrder order, const std::uint8_t* row, std::size_t available, const std::int32_t* o0,
-                 const std::int32_t* o1, const float* w, int n, float* b, float* g, float* r,
+                 const float* w, int n, float* b, float* g, float* r,
                  const std::uint8_t* ahead) {
   switch (order) {
     case PixelOrder::Gray: {
-      const int done = BlendRunGray(row, available, o0, o1, w, n, b);
+      const int done = BlendRunGray(row, available, o0, w, n, b);
       std::memcpy(g, b, sizeof(float) * static_cast<std::size_t>(done));
       std::memcpy(r, b, sizeof(float) * static_cast<std::size_t>(done));
       return done;
@@ -373,16 +374,25 @@ int BlendRowAvx2(PixelOrder order, const std::uint8_t* row, std::size_t availabl
     case PixelOrder::Bgr: return BlendRunColour<3, 0, 1, 2>(row, available, o0, w, n, b, g, r, ahead);
     case PixelOrder::Rgba: return BlendRunColour<4, 2, 1, 0>(row, available, o0, w, n, b, g, r, ahead);
     case PixelOrder::Bgra: return BlendRunColour<4, 0, 1, 2>(row, available, o0, w, n, b, g, r, ahead);
+    case PixelOrder::I420: return 0;  // resize.cpp blends its planes with BlendPlaneAvx2
   }
   return 0;
+}
+
+int BlendPlaneAvx2(const std::uint8_t* row, std::size_t available, const std::int32_t* o0, const float* w, int n,
+                   float* out) {
+  return BlendRunGray(row, available, o0, w, n, out);
 }
 
 #else  // no AVX2 build: the scalar loops do everything
 
 bool Avx2Available() { return false; }
 int WarpInteriorAvx2(const ImageView&, double, double, double, double, int, int, float*, float*, float*) { return 0; }
-int BlendRowAvx2(PixelOrder, const std::uint8_t*, std::size_t, const std::int32_t*, const std::int32_t*, const float*, int,
+int BlendRowAvx2(PixelOrder, const std::uint8_t*, std::size_t, const std::int32_t*, const float*, int,
                  float*, float*, float*, const std::uint8_t*) {
+  return 0;
+}
+int BlendPlaneAvx2(const std::uint8_t*, std::size_t, const std::int32_t*, const float*, int, float*) {
   return 0;
 }
 

@@ -20,14 +20,20 @@ bool Avx2Available();
 int WarpInteriorAvx2(const ImageView& img, double bx, double by, double ax, double ay, int lo, int hi, float* ob,
                      float* og, float* orr);
 
-// Horizontal pass of the resize over one source row: dst[i] = lerp(row[o0[i]], row[o1[i]], w[i])
-// per channel, for i in [0, n), where o1[i] is o0[i] plus one pixel or w[i] is 0. o0/o1 are byte
+// Horizontal pass of the resize over one source row: dst[i] = lerp(row[o0[i]], row[o0[i] + 1 pixel], w[i])
+// per channel, for i in [0, n); where the caller's second tap is o0[i] itself (a clamped edge), w[i]
+// is 0, so reading the neighbour changes nothing. o0 are byte
 // offsets of pixels in the row and `available` the bytes readable from `row` on: up to 8 bytes
 // are read at a tap, and outputs whose reads would pass the end are left to the caller.
 // Returns how many outputs (from 0) were done. `ahead`, when not null, is the source row the
 // caller blends next: its bytes at the same offsets are prefetched while this row is blended.
 int BlendRowAvx2(PixelOrder order, const std::uint8_t* row, std::size_t available, const std::int32_t* o0,
-                 const std::int32_t* o1, const float* w, int n, float* b, float* g, float* r,
+                 const float* w, int n, float* b, float* g, float* r,
                  const std::uint8_t* ahead);
+
+// The same horizontal pass over one plane of 1-byte samples (I420's Y, U or V) into `out`;
+// up to 4 bytes are read at a tap. Returns how many outputs (from 0) were done.
+int BlendPlaneAvx2(const std::uint8_t* row, std::size_t available, const std::int32_t* o0, const float* w, int n,
+                   float* out);
 
 }  // namespace kernels::simd

@@ -5,7 +5,7 @@
  */
 import { loadAddon } from '../native';
 
-export type PixelOrderName = 'rgb' | 'bgr' | 'rgba' | 'bgra' | 'gray';
+export type PixelOrderName = 'rgb' | 'bgr' | 'rgba' | 'bgra' | 'gray' | 'i420';
 
 /** Image as the addon reads it: `data` is borrowed (byteOffset honoured), never copied. */
 export interface RawImageArg {

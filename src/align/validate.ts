@@ -1,14 +1,14 @@
 /** Argument checks shared by the align functions: one message shape, checked once in TS. */
 import { invalidType, outOfRange } from '../errors';
 import type { PixelOrderName, RawImageArg, RoiArg } from './binding';
-import type { RawImage } from '../image/raw-image';
+import { i420ChromaBytes, type RawImage } from '../image/raw-image';
 
 // The pixel layout is the image room's RawImage; this file checks it for the align functions.
 export type { RawImage };
 
 const MAX_SIDE = 65535;
 const MAX_PIXELS = 2 ** 28;
-const ORDERS: Record<PixelOrderName, number> = { gray: 1, rgb: 3, bgr: 3, rgba: 4, bgra: 4 };
+const ORDERS: Record<PixelOrderName, number> = { gray: 1, rgb: 3, bgr: 3, rgba: 4, bgra: 4, i420: 1 };
 
 export function checkInt(value: unknown, name: string, min: number, max: number): number {
   const what = `an integer between ${min} and ${max}`;
@@ -54,14 +54,19 @@ export function checkImage(image: unknown, name = 'image'): RawImageArg {
   if (order === undefined) {
     order = channels === 1 ? 'gray' : channels === 3 ? 'rgb' : 'rgba';
   } else if (typeof order !== 'string') {
-    throw invalidType("one of 'rgb', 'bgr', 'rgba', 'bgra', 'gray'", `${name}.order`, order);
+    throw invalidType("one of 'rgb', 'bgr', 'rgba', 'bgra', 'gray', 'i420'", `${name}.order`, order);
   } else if (!(order in ORDERS)) {
-    throw outOfRange("one of 'rgb', 'bgr', 'rgba', 'bgra', 'gray'", `${name}.order`, order);
+    throw outOfRange("one of 'rgb', 'bgr', 'rgba', 'bgra', 'gray', 'i420'", `${name}.order`, order);
   } else if (ORDERS[order] !== channels) {
     throw outOfRange(`an order with ${channels} channel(s) (${name}.channels)`, `${name}.order`, order);
   }
   const packed = width * channels;
   const stride = img.stride === undefined ? packed : checkInt(img.stride, `${name}.stride`, packed, 0x7fffffff);
+  if (order === 'i420') {
+    const need = height * stride + i420ChromaBytes(width, height);
+    if (data.byteLength < need) throw outOfRange(`at least height * stride + 2 * ceil(width / 2) * ceil(height / 2) = ${need} bytes`, `${name}.data`, data);
+    return { data, width, height, channels, order, stride };
+  }
   const need = (height - 1) * stride + packed;
   if (data.byteLength < need) {
     throw outOfRange(`at least (height - 1) * stride + width * channels = ${need} bytes`, `${name}.data`, data);

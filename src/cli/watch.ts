@@ -125,7 +125,7 @@ export async function run(argv: string[]): Promise<number> {
     if (values.snapshots) mkdirSync(values.snapshots, { recursive: true });
     const onFrame = values.video
       ? async (frame: Parameters<NonNullable<FaceStreamOptions['onFrame']>>[0], record: FrameRecord) => {
-          video ??= VideoWriter.open(values.video!, { width: frame.width, height: frame.height, fps: stream?.stats.cameras[record.camera]?.source.fps ?? 30, order: frame.order === 'rgb' ? 'rgb' : 'bgr', ffmpegPath: values.ffmpeg });
+          video ??= VideoWriter.open(values.video!, { width: frame.width, height: frame.height, fps: stream?.stats.cameras[record.camera]?.source.fps ?? 30, order: frame.order === 'rgb' || frame.order === 'bgr' ? frame.order : 'i420', ffmpegPath: values.ffmpeg });
           await video.write(frame, annotationsOf(record));
         }
       : undefined;

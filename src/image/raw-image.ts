@@ -1,17 +1,23 @@
 /**
  * Pixels already in memory. The same shape is accepted by src/align (to be unified): 8-bit
- * interleaved samples, rows `stride` bytes apart (default width * channels).
+ * interleaved samples, rows `stride` bytes apart (default width * channels); or planar YUV 4:2:0
+ * ('i420', channels 1: the luma plane's bytes per pixel), what video decoders give.
  */
 import { FaceReidError, invalidType, outOfRange } from '../errors';
 
-export type PixelOrder = 'rgb' | 'bgr' | 'rgba' | 'bgra' | 'gray';
+/**
+ * 'i420': the Y plane (`stride` bytes a row, `height` rows), then the U and the V plane of
+ * ceil(width / 2) x ceil(height / 2) bytes each, packed (ffmpeg's yuv420p); BT.601 limited range,
+ * converted to BGR where the models sample it, so a video frame is never converted whole.
+ */
+export type PixelOrder = 'rgb' | 'bgr' | 'rgba' | 'bgra' | 'gray' | 'i420';
 
 export interface RawImage {
   data: Uint8Array | Uint8ClampedArray | Buffer;
   width: number;
   height: number;
   channels: 1 | 3 | 4;
-  /** Default by channels: 1 → 'gray', 3 → 'rgb', 4 → 'rgba'. */
+  /** Default by channels: 1 → 'gray', 3 → 'rgb', 4 → 'rgba'; 'i420' takes channels 1. */
   order?: PixelOrder;
   /** Bytes from one row to the next; default width * channels. */
   stride?: number;
@@ -28,10 +34,20 @@ export interface RgbImage extends RawImage {
 export const DEFAULT_MAX_PIXELS = 50_000_000;
 
 const ORDERS_BY_CHANNELS: Record<number, readonly PixelOrder[]> = {
-  1: ['gray'],
+  1: ['gray', 'i420'],
   3: ['rgb', 'bgr'],
   4: ['rgba', 'bgra'],
 };
+
+/** I420: the bytes of the two chroma planes that follow the luma plane. */
+export function i420ChromaBytes(width: number, height: number): number {
+  return 2 * Math.ceil(width / 2) * Math.ceil(height / 2);
+}
+
+/** Bytes of a tightly packed image of this geometry (stride = width * channels). */
+export function packedBytes(width: number, height: number, channels: number, order: PixelOrder): number {
+  return width * height * channels + (order === 'i420' ? i420ChromaBytes(width, height) : 0);
+}
 
 /** True for objects that look like a RawImage (not for Buffers/Uint8Arrays, which are encoded files). */
 export function isRawImageLike(value: unknown): value is RawImage {
@@ -71,9 +87,10 @@ export function checkRawImage(image: RawImage, name = 'image', maxPixels = DEFAU
   const stride = image.stride ?? rowBytes;
   if (typeof stride !== 'number') throw invalidType('an integer', `${name}.stride`, stride);
   if (!Number.isInteger(stride) || stride < rowBytes) throw outOfRange(`an integer >= width * channels (${rowBytes})`, `${name}.stride`, stride);
-  const needed = stride * (height - 1) + rowBytes;
+  const needed = order === 'i420' ? stride * height + i420ChromaBytes(width, height) : stride * (height - 1) + rowBytes;
   if (data.length < needed) {
-    throw outOfRange(`at least ${needed} bytes of data for ${width}x${height}x${channels} (stride ${stride})`, `${name}.data.length`, data.length);
+    const what = order === 'i420' ? `${width}x${height} i420` : `${width}x${height}x${channels}`;
+    throw outOfRange(`at least ${needed} bytes of data for ${what} (stride ${stride})`, `${name}.data.length`, data.length);
   }
   return { data, width, height, channels, order, stride };
 }

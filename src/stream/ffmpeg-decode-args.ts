@@ -1,5 +1,5 @@
 /**
- * The ffmpeg command line that decodes one source into raw BGR frames on stdout, and the parse of
+ * The ffmpeg command line that decodes one source into raw frames (I420 or BGR) on stdout, and the parse of
  * the stream description ffmpeg prints before the first frame (the frame size and rate: the one
  * process tells us both, so nothing opens the source twice — a camera or a one-client server
  * would not allow it).
@@ -13,6 +13,8 @@ export interface DecodeArgsOptions {
   hwaccel?: string;
   /** `-hwaccel_device <device>`, e.g. /dev/dri/renderD128. */
   hwaccelDevice?: string;
+  /** The raw frames' layout: yuv420p (no colour conversion in ffmpeg) or bgr24. */
+  pixelFormat: 'i420' | 'bgr';
   /** Files only: read at the native frame rate (`-re`) instead of as fast as we consume. */
   realtime: boolean;
   /** Files only: start over at the end, forever. */
@@ -51,7 +53,7 @@ export function decodeArgs(source: SourceInput, o: DecodeArgsOptions): string[] 
   if (o.fps) args.push('-r', String(o.fps));
   // Files: a constant rate, so frame n is at n / fps. Live: every frame as it comes, none invented.
   args.push('-fps_mode', source.kind === 'file' ? 'cfr' : 'passthrough');
-  args.push('-pix_fmt', 'bgr24', '-f', 'rawvideo', 'pipe:1');
+  args.push('-pix_fmt', o.pixelFormat === 'i420' ? 'yuv420p' : 'bgr24', '-f', 'rawvideo', 'pipe:1');
   return args;
 }
 

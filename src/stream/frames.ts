@@ -1,17 +1,17 @@
 /**
  * Video frames as the stream hands them out, and the small pool of reused pixel buffers they live
- * in. A decoded 1920x1080 BGR frame is 6 MB: allocating one per frame at 30 fps would keep the
+ * in. A decoded 1920x1080 frame is 3 MB (I420; 6 MB as BGR): allocating one per frame at 30 fps would keep the
  * garbage collector busy for nothing, so a source owns a few buffers and a frame goes back to the
  * pool when its consumer calls `release()`.
  */
-import type { PixelOrder, RawImage } from '../image';
+import { packedBytes, type PixelOrder, type RawImage } from '../image';
 
 /** One decoded frame: a RawImage (pass it straight to `FacePipeline.analyzeRaw`) with its time. */
 export interface VideoFrame extends RawImage {
   data: Buffer | Uint8Array | Uint8ClampedArray;
   width: number;
   height: number;
-  /** 3 ('bgr') for every ffmpeg source; pushed frames keep what they came with. */
+  /** 1 ('i420', the default) or 3 ('bgr') for ffmpeg sources; pushed frames keep what they came with. */
   channels: 1 | 3 | 4;
   order: PixelOrder;
   stride: number;
@@ -49,7 +49,7 @@ export class FramePool {
 
   constructor(size: number, width: number, height: number, channels: 1 | 3 | 4 = 3, order: PixelOrder = 'bgr') {
     this.size = size;
-    this.frameBytes = width * height * channels;
+    this.frameBytes = packedBytes(width, height, channels, order);
     this.#slots = [];
     for (let i = 0; i < size; i++) {
       const slot: Slot = { free: true, frame: undefined as unknown as Slot['frame'] };

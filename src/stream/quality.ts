@@ -66,7 +66,7 @@ const gray = new Float32Array(SHARPNESS_SIDE * SHARPNESS_SIDE);
 
 /**
  * Variance of the 4-neighbour Laplacian over the box resampled to SHARPNESS_SIDE² gray points
- * (nearest sample, luma from the pixel order). Resampling to a fixed grid makes faces of different
+ * (nearest sample, luma from the pixel order; an I420 frame's Y plane as it is). Resampling to a fixed grid makes faces of different
  * sizes comparable and bounds the cost; JavaScript is enough at 2304 samples.
  */
 export function sharpness(image: RawImage, box: Box): number {
@@ -75,6 +75,7 @@ export function sharpness(image: RawImage, box: Box): number {
   const data = image.data;
   const order = image.order ?? (channels === 1 ? 'gray' : channels === 3 ? 'rgb' : 'rgba');
   const redFirst = order === 'rgb' || order === 'rgba';
+  const planar = order === 'i420';
   const x0 = Math.max(0, Math.floor(box.x));
   const y0 = Math.max(0, Math.floor(box.y));
   const x1 = Math.min(width, Math.ceil(box.x + box.width));
@@ -88,7 +89,9 @@ export function sharpness(image: RawImage, box: Box): number {
     for (let i = 0; i < n; i++) {
       const p = row + (x0 + Math.min(x1 - x0 - 1, Math.floor((i + 0.5) * sx))) * channels;
       let v: number;
-      if (channels === 1) v = data[p];
+      // I420 luma is limited range (16..235): stretched to the 0..255 of the RGB formula.
+      if (planar) v = 1.16438356 * (data[p] - 16);
+      else if (channels === 1) v = data[p];
       else {
         const r = data[redFirst ? p : p + 2];
         const b = data[redFirst ? p + 2 : p];

@@ -1,11 +1,11 @@
 /**
  * A JPEG of one face cut from a frame: the box widened by a margin (some hair and chin, as a
  * person would crop it), clipped to the frame, optionally scaled down. The crop is copied out of
- * the frame (BGR turned to RGB on the way), so the frame can be released once this returns.
+ * the frame (BGR or I420 turned to RGB on the way), so the frame can be released once this returns.
  */
 import sharp from 'sharp';
 import { invalidType, outOfRange } from '../errors';
-import { checkRawImage, type RawImage } from '../image';
+import { checkRawImage, i420CropToRgb, type RawImage } from '../image';
 
 export interface SnapshotOptions {
   /** Added on every side, as a share of the box's size (default 0.25). */
@@ -33,10 +33,11 @@ export async function faceSnapshot(frame: RawImage, box: { x: number; y: number;
   if (x1 <= x0 || y1 <= y0) throw outOfRange('a box that overlaps the frame', 'box', `${box.width}x${box.height} at ${box.x},${box.y}`);
   const width = x1 - x0;
   const height = y1 - y0;
-  const channels = image.channels;
-  const crop = Buffer.allocUnsafe(width * height * channels);
+  const planar = image.order === 'i420';
+  const channels = planar ? 3 : image.channels;
+  const crop = planar ? i420CropToRgb(image, x0, y0, width, height) : Buffer.allocUnsafe(width * height * channels);
   const swap = image.order === 'bgr' || image.order === 'bgra';
-  for (let y = 0; y < height; y++) {
+  for (let y = 0; y < height && !planar; y++) {
     const from = (y0 + y) * image.stride + x0 * channels;
     const to = y * width * channels;
     crop.set(image.data.subarray(from, from + width * channels), to);

@@ -1,11 +1,12 @@
 /**
- * A file, URL or camera decoded by ffmpeg into pooled BGR frames, with the policies of a long
+ * A file, URL or camera decoded by ffmpeg into pooled frames (I420 by default, or BGR), with the policies of a long
  * run: backpressure (a file waits for its consumer; a live source drops its stalest frame), stall
  * detection, restarts with backoff, and typed failures as events.
  */
 import { EventEmitter } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { FaceReidError } from '../errors';
+import { packedBytes } from '../image';
 import { Backoff, sleep } from './backoff';
 import { DecoderProcess, type DecoderExit } from './decoder-process';
 import { decodeArgs, type DecodedStreamInfo } from './ffmpeg-decode-args';
@@ -222,9 +223,10 @@ export class FfmpegSource extends EventEmitter implements FrameSource {
     this.stats.height = info.height;
     this.stats.fps = fps;
     this.stats.state = 'running';
-    this.#frameBytes = info.width * info.height * 3;
-    if (!this.#pool?.fits(info.width, info.height)) {
-      this.#pool = new FramePool(this.#options.poolSize, info.width, info.height);
+    const [channels, order] = this.#options.pixelFormat === 'i420' ? ([1, 'i420'] as const) : ([3, 'bgr'] as const);
+    this.#frameBytes = packedBytes(info.width, info.height, channels, order);
+    if (!this.#pool?.fits(info.width, info.height, channels, order)) {
+      this.#pool = new FramePool(this.#options.poolSize, info.width, info.height, channels, order);
       this.#pool.onRelease = () => this.#onBufferReleased();
     }
     // No target yet: the first read after resuming lands in #staging (the buffer Node already

@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { FaceReidError, invalidType, outOfRange } from '../errors';
-import { checkRawImage, type RawImage } from '../image';
+import { checkRawImage, i420ChromaBytes, type RawImage } from '../image';
 import { FramePool, FrameQueue, type VideoFrame } from './frames';
 import type { FrameSource, ResolvedSourceOptions } from './source';
 import { newSourceStats, type SourceStats } from './source-stats';
@@ -175,9 +175,12 @@ export class PushedSource extends EventEmitter implements FrameSource {
 function copyRows(image: ReturnType<typeof checkRawImage>, out: Buffer): void {
   const rowBytes = image.width * image.channels;
   const src = image.data;
+  // I420's chroma planes follow the luma plane packed: they are copied as they are.
+  const chroma = image.order === 'i420' ? i420ChromaBytes(image.width, image.height) : 0;
   if (image.stride === rowBytes) {
-    out.set(src.subarray(0, rowBytes * image.height));
+    out.set(src.subarray(0, rowBytes * image.height + chroma));
     return;
   }
   for (let y = 0; y < image.height; y++) out.set(src.subarray(y * image.stride, y * image.stride + rowBytes), y * rowBytes);
+  if (chroma) out.set(src.subarray(image.stride * image.height, image.stride * image.height + chroma), rowBytes * image.height);
 }

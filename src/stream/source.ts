@@ -73,10 +73,17 @@ export interface SourceOptions {
    * back to memory), V4L2 settings such as `['-input_format', 'mjpeg', '-video_size', '1280x720']`.
    */
   inputOptions?: string[];
-  /** Hardware decoding on Intel: 'vaapi' or 'qsv' (`-hwaccel`); frames still arrive as BGR. */
+  /** Hardware decoding on Intel: 'vaapi' or 'qsv' (`-hwaccel`); frames still arrive in memory. */
   hwaccel?: string;
   /** `-hwaccel_device`, e.g. '/dev/dri/renderD128'. */
   hwaccelDevice?: string;
+  /**
+   * How decoded frames arrive: 'i420' (default), planar YUV 4:2:0 as the decoder gives it, which
+   * the pipeline samples directly (no conversion of whole frames: a 1080p frame costs ffmpeg
+   * about 4 ms less and is half the bytes); or 'bgr', 3 bytes a pixel, for consumers of
+   * `onFrame` that want interleaved pixels.
+   */
+  pixelFormat?: 'i420' | 'bgr';
   /** Scale frames to this size (give both); default: the source's own size. */
   width?: number;
   height?: number;
@@ -109,6 +116,7 @@ export interface ResolvedSourceOptions {
   inputOptions: string[];
   hwaccel: string | undefined;
   hwaccelDevice: string | undefined;
+  pixelFormat: 'i420' | 'bgr';
   width: number | undefined;
   height: number | undefined;
   fps: number | undefined;
@@ -121,7 +129,7 @@ export interface ResolvedSourceOptions {
   live: boolean | undefined;
 }
 
-const OPTION_KEYS = ['ffmpegPath', 'inputOptions', 'hwaccel', 'hwaccelDevice', 'width', 'height', 'fps', 'realtime', 'loop', 'poolSize', 'stallTimeoutMs', 'openTimeoutMs', 'reconnect', 'live'];
+const OPTION_KEYS = ['ffmpegPath', 'inputOptions', 'hwaccel', 'hwaccelDevice', 'pixelFormat', 'width', 'height', 'fps', 'realtime', 'loop', 'poolSize', 'stallTimeoutMs', 'openTimeoutMs', 'reconnect', 'live'];
 
 function optionalString(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
@@ -157,6 +165,8 @@ export function resolveSourceOptions(options: SourceOptions = {}): ResolvedSourc
   const height = optionalNumber(options.height, 'options.height', 'a positive integer', positiveInteger);
   if ((width === undefined) !== (height === undefined)) throw invalidType('both width and height, or neither', width === undefined ? 'options.width' : 'options.height', width ?? height);
   if (width !== undefined && (width % 2 || height! % 2)) throw outOfRange('an even number (frames are scaled in 4:2:0)', width % 2 ? 'options.width' : 'options.height', width % 2 ? width : height);
+  const pixelFormat = options.pixelFormat ?? 'i420';
+  if (pixelFormat !== 'i420' && pixelFormat !== 'bgr') throw outOfRange('"i420" or "bgr"', 'options.pixelFormat', pixelFormat);
   const reconnect = options.reconnect ?? {};
   if (reconnect === null || typeof reconnect !== 'object') throw invalidType('an object', 'options.reconnect', reconnect);
   const maxAttempts = optionalNumber(reconnect.maxAttempts, 'options.reconnect.maxAttempts', 'a whole number >= 0 or Infinity', (n) => n === Infinity || (Number.isInteger(n) && n >= 0));
@@ -165,6 +175,7 @@ export function resolveSourceOptions(options: SourceOptions = {}): ResolvedSourc
     inputOptions: [...inputOptions],
     hwaccel: optionalString(options.hwaccel, 'options.hwaccel'),
     hwaccelDevice: optionalString(options.hwaccelDevice, 'options.hwaccelDevice'),
+    pixelFormat,
     width,
     height,
     fps: optionalNumber(options.fps, 'options.fps', 'a frame rate > 0', (n) => Number.isFinite(n) && n > 0),

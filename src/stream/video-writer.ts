@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { FaceReidError, invalidType, outOfRange } from '../errors';
-import { checkRawImage, type RawImage } from '../image';
+import { checkRawImage, i420ChromaBytes, packedBytes, type RawImage } from '../image';
 import type { Annotation } from '../render/annotate';
 import { RawOverlay } from '../render/raw-overlay';
 
@@ -14,8 +14,8 @@ export interface VideoWriterOptions {
   height: number;
   /** Frames per second of the file (default 30). */
   fps?: number;
-  /** Channel order of the frames written (default 'bgr', what the ffmpeg sources give). */
-  order?: 'bgr' | 'rgb';
+  /** Layout of the frames written (default 'i420', what the ffmpeg sources give; or 'bgr', 'rgb'). */
+  order?: 'i420' | 'bgr' | 'rgb';
   /** The ffmpeg executable (default: FACE_REID_FFMPEG, else `ffmpeg` on PATH). */
   ffmpegPath?: string;
   /** Encoder (default libx264) and its speed preset (default veryfast) and quality (crf, default 23). */
@@ -31,7 +31,7 @@ export class VideoWriter {
   readonly width: number;
   readonly height: number;
   #framesWritten = 0;
-  readonly #order: 'bgr' | 'rgb';
+  readonly #order: 'i420' | 'bgr' | 'rgb';
   readonly #child: ChildProcess;
   readonly #overlay: RawOverlay;
   readonly #exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>;
@@ -50,11 +50,11 @@ export class VideoWriter {
     this.height = options.height;
     this.#order = options.order;
     this.#overlay = new RawOverlay(options.width, options.height);
-    const bytes = options.width * options.height * 3;
+    const bytes = packedBytes(options.width, options.height, options.order === 'i420' ? 1 : 3, options.order);
     this.#buffers = [Buffer.allocUnsafe(bytes), Buffer.allocUnsafe(bytes)];
     const args = [
       '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
-      '-f', 'rawvideo', '-pix_fmt', options.order === 'bgr' ? 'bgr24' : 'rgb24', '-s', `${options.width}x${options.height}`, '-r', String(options.fps), '-i', 'pipe:0',
+      '-f', 'rawvideo', '-pix_fmt', { i420: 'yuv420p', bgr: 'bgr24', rgb: 'rgb24' }[options.order], '-s', `${options.width}x${options.height}`, '-r', String(options.fps), '-i', 'pipe:0',
       '-c:v', options.codec, '-preset', options.preset, '-crf', String(options.crf), '-pix_fmt', 'yuv420p', file,
     ];
     this.#child = spawn(options.ffmpegPath, args, { stdio: ['pipe', 'ignore', 'pipe'] });
@@ -85,8 +85,8 @@ export class VideoWriter {
     if (width % 2 || height % 2) throw outOfRange('even frame sides (4:2:0 video)', width % 2 ? 'options.width' : 'options.height', width % 2 ? width : height);
     const fps = options.fps ?? 30;
     if (typeof fps !== 'number' || !(fps > 0) || !Number.isFinite(fps)) throw outOfRange('a frame rate > 0', 'options.fps', fps);
-    const order = options.order ?? 'bgr';
-    if (order !== 'bgr' && order !== 'rgb') throw outOfRange('"bgr" or "rgb"', 'options.order', order);
+    const order = options.order ?? 'i420';
+    if (order !== 'i420' && order !== 'bgr' && order !== 'rgb') throw outOfRange('"i420", "bgr" or "rgb"', 'options.order', order);
     return new VideoWriter(file, {
       width,
       height,
@@ -113,7 +113,7 @@ export class VideoWriter {
     if (image.width !== this.width || image.height !== this.height) {
       throw outOfRange(`a ${this.width}x${this.height} frame`, 'frame', `${image.width}x${image.height}`);
     }
-    if (image.channels !== 3 || image.order !== this.#order) throw outOfRange(`a 3-channel ${this.#order} frame`, 'frame.order', image.order);
+    if (image.order !== this.#order) throw outOfRange(`a frame in the writer's order (${this.#order})`, 'frame.order', image.order);
     if (this.#closing) return Promise.reject(new FaceReidError(`${this.file}: the video writer is closed`, 'STREAM_CLOSED'));
     // Calls that overlap are taken in order, one at a time.
     const done = this.#queue.then(() => this.#writeOne(image, annotations));
@@ -127,10 +127,16 @@ export class VideoWriter {
     // previous frame was queued: it is free to fill while the previous one is still being written.
     const out = this.#buffers[this.#next]!;
     this.#next ^= 1;
-    const rowBytes = this.width * 3;
-    if (image.stride === rowBytes) out.set(image.data.subarray(0, rowBytes * this.height));
-    else for (let y = 0; y < this.height; y++) out.set(image.data.subarray(y * image.stride, y * image.stride + rowBytes), y * rowBytes);
-    await this.#overlay.draw({ data: out, width: this.width, height: this.height, channels: 3, order: this.#order }, annotations);
+    const planar = this.#order === 'i420';
+    const rowBytes = planar ? this.width : this.width * 3;
+    // I420's chroma planes follow its luma plane, packed: copied as they are.
+    const chroma = planar ? i420ChromaBytes(this.width, this.height) : 0;
+    if (image.stride === rowBytes) out.set(image.data.subarray(0, rowBytes * this.height + chroma));
+    else {
+      for (let y = 0; y < this.height; y++) out.set(image.data.subarray(y * image.stride, y * image.stride + rowBytes), y * rowBytes);
+      if (chroma) out.set(image.data.subarray(image.stride * this.height, image.stride * this.height + chroma), rowBytes * this.height);
+    }
+    await this.#overlay.draw({ data: out, width: this.width, height: this.height, channels: planar ? 1 : 3, order: this.#order }, annotations);
     await this.#pending;
     if (this.#failure) throw this.#failure;
     this.#pending = new Promise((resolve) => this.#child.stdin!.write(out, () => resolve()));

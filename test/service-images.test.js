@@ -4,7 +4,7 @@
 // held against the check as it was (sharp's metadata for every image) over well-formed images of
 // every kind we take and over truncated, corrupted and hostile ones: whenever the JavaScript reader
 // answers, it must say what sharp says (format, width, height), and a request must end with the
-// same status and code either way: the header check, then the decoder the pipeline runs.
+// same status and code either way (the header check, then the decoder the pipeline runs).
 const assert = require('node:assert/strict');
 const zlib = require('node:zlib');
 const sharp = require('sharp');
@@ -13,20 +13,13 @@ const { decodeImage } = require('../dist');
 
 const MAX = 40_000_000;
 
-/** The status a request with this image ended in: header check (old or new), then the decoder (codes as face-service maps them). */
-async function outcome(bytes, check) {
+/** The header check\'s verdict (old or new): 200, or the refusal\'s status and code. */
+async function verdict(bytes, check) {
   try {
     await check(bytes);
+    return { status: 200 };
   } catch (err) {
-    return { status: err.status, code: err.code, stage: 'header' };
-  }
-  try {
-    const image = await decodeImage(bytes, { maxPixels: MAX });
-    return { status: 200, width: image.width, height: image.height };
-  } catch (err) {
-    if (err.code === 'IMAGE_DECODE_FAILED') return { status: 400, code: 'IMAGE_INVALID', stage: 'decoder' };
-    if (err.code === 'IMAGE_TOO_LARGE') return { status: 413, code: 'IMAGE_TOO_LARGE', stage: 'decoder' };
-    throw err;
+    return { status: err.status, code: err.code };
   }
 }
 
@@ -176,9 +169,15 @@ describe('service image header check (JavaScript reader vs sharp)', function () 
   });
 
   it('a request ends with the same status and code as with sharp\'s header check, for every sample', async function () {
+    // The header verdicts must agree; where the JavaScript reader lets through what sharp refused
+    // (none of these samples so far), the decoder the pipeline runs must refuse it with the same
+    // 400. Only those few are decoded: decoding hundreds of corrupted images is not this test\'s job.
     for (const { name, bytes } of samples) {
-      const [before, now] = await Promise.all([outcome(bytes, sharpCheck), outcome(bytes, (b) => checkImageHeader(b, 'image', MAX))]);
-      assert.deepEqual([now.status, now.code, now.width, now.height], [before.status, before.code, before.width, before.height], `${name}: ${JSON.stringify({ before, now })}`);
+      const before = await verdict(bytes, sharpCheck);
+      const now = await verdict(bytes, (b) => checkImageHeader(b, 'image', MAX));
+      if (now.status === before.status && now.code === before.code) continue;
+      assert.deepEqual([now.status, before.status, before.code], [200, 400, 'IMAGE_INVALID'], `${name}: ${JSON.stringify({ before, now })}`);
+      await assert.rejects(decodeImage(bytes, { maxPixels: MAX }), (err) => err.code === 'IMAGE_DECODE_FAILED', name);
     }
   });
 });

@@ -5,7 +5,9 @@
  * keeps a random salt and scrypt(secret, salt); a presented key is hashed the same way and compared
  * with crypto.timingSafeEqual, so neither the database nor the timing of a refusal reveals a key.
  * scrypt is deliberately slow, so a verified key is remembered (by a SHA-256 of the whole key, in
- * memory only) for `keyCacheMs`; a revocation reaches a running service within that time.
+ * memory only) for `keyCacheMs`; a revocation reaches a running service within that time. When
+ * that time is up the store is asked again, but scrypt runs again only if the key's record has
+ * changed: same salt and hash, not revoked, means the same secret still matches.
  *
  * Scopes nest: admin ⊃ manage ⊃ recognize. Each route names the scope it needs in its config.
  */
@@ -74,12 +76,27 @@ export class KeyVerifier {
     const digest = createHash('sha256').update(presented).digest('base64');
     const cached = this.#cache.get(digest);
     if (cached && cached.until > Date.now()) return cached.record;
-    this.#cache.delete(digest);
     const pending = this.#pending.get(digest);
     if (pending) return pending;
-    const check = this.#check(presented, digest).finally(() => this.#pending.delete(digest));
+    const check = (cached ? this.#recheck(presented, digest, cached.record) : this.#check(presented, digest)).finally(() => this.#pending.delete(digest));
     this.#pending.set(digest, check);
     return check;
+  }
+
+  /**
+   * An expired entry: the record is read again (revocations, new scope or rate limit land now),
+   * and only a changed salt or hash costs another scrypt. Why: under a steady stream of requests
+   * the full check every keyCacheMs was one scrypt (tens of CPU-ms, 16 MiB) per key on the libuv
+   * pool for a secret already known to match.
+   */
+  async #recheck(presented: string, digest: string, known: ApiKeyRecord): Promise<ApiKeyRecord | undefined> {
+    const record = await this.#store.get(known.id);
+    if (!record || record.revoked !== null || record.salt !== known.salt || record.hash !== known.hash) {
+      this.#cache.delete(digest);
+      return record && record.revoked === null ? this.#check(presented, digest) : undefined;
+    }
+    this.#cache.set(digest, { record, until: Date.now() + this.#cacheMs });
+    return record;
   }
 
   async #check(presented: string, digest: string): Promise<ApiKeyRecord | undefined> {

@@ -7,6 +7,7 @@
 // same status and code either way (the header check, then the decoder the pipeline runs).
 const assert = require('node:assert/strict');
 const zlib = require('node:zlib');
+const { PNG_SIGNATURE, pngChunk } = require('./helpers/png');
 const sharp = require('sharp');
 const { quickImageHeader, checkImageHeader } = require('../dist/service/images');
 const { decodeImage } = require('../dist');
@@ -37,15 +38,6 @@ async function sharpCheck(bytes) {
   if (m.width * m.height > MAX) throw fail(413, 'IMAGE_TOO_LARGE');
 }
 
-function pngChunk(type, data) {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'ascii');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
-  return Buffer.concat([head, data, crc]);
-}
-
 /** A PNG claiming width x height with a tiny IDAT (never decoded here). */
 function pngClaiming(width, height, { depth = 8, colour = 0 } = {}) {
   const ihdr = Buffer.alloc(13);
@@ -53,7 +45,7 @@ function pngClaiming(width, height, { depth = 8, colour = 0 } = {}) {
   ihdr.writeUInt32BE(height >>> 0, 4);
   ihdr[8] = depth;
   ihdr[9] = colour;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', zlib.deflateSync(Buffer.alloc(64))), pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr), pngChunk('IDAT', zlib.deflateSync(Buffer.alloc(64))), pngChunk('IEND', Buffer.alloc(0))]);
 }
 
 /** A JPEG whose SOF0 claims width x height (the rest of the file is a real 16x16 JPEG's). */
@@ -134,7 +126,7 @@ describe('service image header check (JavaScript reader vs sharp)', function () 
     add('svg', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64"/></svg>'));
     add('text', Buffer.from('not an image at all'));
     add('jpeg soi only', Buffer.from([0xff, 0xd8, 0xff]));
-    add('png signature only', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    add('png signature only', PNG_SIGNATURE);
     add('riff webp only', Buffer.from('RIFF\x10\x00\x00\x00WEBPVP8 ', 'latin1'));
     // Every well-formed sample cut at several lengths, and with bytes of its header overwritten.
     for (const s of [...samples]) {

@@ -8,6 +8,7 @@ const { spawn } = require('node:child_process');
 const { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join, relative, resolve } = require('node:path');
 const zlib = require('node:zlib');
+const { PNG_SIGNATURE, pngChunk } = require('./helpers/png');
 const { openSqliteFile: Database } = require('./helpers/sqlite');
 const sharp = require('sharp');
 const { FacePipeline, Gallery, EMBEDDING_SIZE } = require('../dist');
@@ -54,14 +55,6 @@ function multipart(parts) {
 
 /** A PNG of width x height gray pixels, all zero: a few hundred kilobytes that decode to width*height bytes. */
 async function pngBomb(width, height) {
-  const chunk = (type, data) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length, 0);
-    head.write(type, 4, 'ascii');
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
-    return Buffer.concat([head, data, crc]);
-  };
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
@@ -79,7 +72,7 @@ async function pngBomb(width, height) {
   }
   deflate.end();
   await finished;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', Buffer.concat(out)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', ihdr), pngChunk('IDAT', Buffer.concat(out)), pngChunk('IEND', Buffer.alloc(0))]);
 }
 
 async function groupPhoto(files) {

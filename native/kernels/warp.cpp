@@ -15,31 +15,18 @@ namespace {
 
 inline float Lerp(float a, float b, float t) { return a + t * (b - a); }
 
-// I420: the colour of one luma pixel (its chroma sample covers 2x2 of them), 0 outside the image.
-inline void TapI420(const I420Planes& p, int width, int height, int x, int y, float px[3]) {
-  if (x < 0 || y < 0 || x >= width || y >= height) {
-    px[0] = px[1] = px[2] = 0.f;
-    return;
-  }
+// I420: the colour of luma pixel (x, y), which the caller knows is inside the image (its
+// chroma sample covers 2x2 pixels).
+inline void TapI420Inside(const I420Planes& p, int x, int y, float px[3]) {
   const std::size_t c = static_cast<std::size_t>(y >> 1) * p.cStride + static_cast<std::size_t>(x >> 1);
   YuvToBgr(p.y[static_cast<std::size_t>(y) * p.yStride + static_cast<std::size_t>(x)], p.u[c], p.v[c], px[0], px[1],
            px[2]);
 }
 
-// Near the edges each tap is converted on its own, so taps outside read as black (BGR 0, as
-// for the interleaved orders), not as YUV 0.
-inline void SampleGuardedI420(const ImageView& img, double vx, double vy, float px[3]) {
-  px[0] = px[1] = px[2] = 0.f;
-  if (!(vx > -1.0 && vx < img.width && vy > -1.0 && vy < img.height)) return;
-  const double flx = std::floor(vx), fly = std::floor(vy);
-  const int x0 = static_cast<int>(flx), y0 = static_cast<int>(fly);
-  const float fx = static_cast<float>(vx - flx), fy = static_cast<float>(vy - fly);
-  const I420Planes p = I420PlanesOf(img);
-  float a[3], b[3], c[3], d[3];
-  TapI420(p, img.width, img.height, x0, y0, a);
-  TapI420(p, img.width, img.height, x0 + 1, y0, b);
-  TapI420(p, img.width, img.height, x0, y0 + 1, c);
-  TapI420(p, img.width, img.height, x0 + 1, y0 + 1, d);
+// Bilinear mix of four converted taps (each tap converted on its own, as in a BGR frame decoded
+// first: mixing Y, U, V and converting once would differ where a tap's colour clips).
+inline void MixTaps(const float a[3], const float b[3], const float c[3], const float d[3], float fx, float fy,
+                    float px[3]) {
   for (int k = 0; k < 3; ++k) px[k] = Lerp(Lerp(a[k], b[k], fx), Lerp(c[k], d[k], fx), fy);
 }
 
@@ -48,10 +35,6 @@ inline void SampleGuardedI420(const ImageView& img, double vx, double vy, float 
 // and by the anti-aliased mode; the interior loop below skips all of these checks.
 template <typename L>
 inline void SampleGuarded(const ImageView& img, double vx, double vy, float px[3]) {
-  if constexpr (std::is_same_v<L, I420Tag>) {
-    SampleGuardedI420(img, vx, vy, px);
-    return;
-  } else {
   px[0] = px[1] = px[2] = 0.f;
   // Checked in double before any int conversion, so huge or NaN coordinates are safe.
   if (!(vx > -1.0 && vx < img.width && vy > -1.0 && vy < img.height)) return;
@@ -72,7 +55,23 @@ inline void SampleGuarded(const ImageView& img, double vx, double vy, float px[3
     px[k] = Lerp(Lerp(a, b, fx), Lerp(c, d, fx), fy);
   }
   if (L::channels == 1) px[1] = px[2] = px[0];
+}
+
+// I420 near the edges: taps outside read as black (BGR 0, as for the interleaved orders), not
+// as YUV 0, so each tap is converted before mixing.
+template <>
+inline void SampleGuarded<I420Tag>(const ImageView& img, double vx, double vy, float px[3]) {
+  px[0] = px[1] = px[2] = 0.f;
+  if (!(vx > -1.0 && vx < img.width && vy > -1.0 && vy < img.height)) return;
+  const double flx = std::floor(vx), fly = std::floor(vy);
+  const int x0 = static_cast<int>(flx), y0 = static_cast<int>(fly);
+  const I420Planes p = I420PlanesOf(img);
+  float t[4][3] = {};
+  for (int k = 0; k < 4; ++k) {
+    const int x = x0 + (k & 1), y = y0 + (k >> 1);
+    if (x >= 0 && y >= 0 && x < img.width && y < img.height) TapI420Inside(p, x, y, t[k]);
   }
+  MixTaps(t[0], t[1], t[2], t[3], static_cast<float>(vx - flx), static_cast<float>(vy - fly), px);
 }
 
 template <typename L>
@@ -92,27 +91,21 @@ inline void InteriorRun(const ImageView& img, double bx, double by, double ax, d
   // safe if a compiler ever evaluated them differently (costs one op per axis).
   const int maxX0 = img.width - 2, maxY0 = img.height - 2;
   if constexpr (std::is_same_v<L, I420Tag>) {
-    // All four taps inside. Each is converted on its own before mixing, as in a BGR frame
-    // decoded first: mixing Y, U, V and converting once would differ where a tap's colour clips.
+    // All four taps inside: no checks, each tap converted as SampleGuarded does.
     const I420Planes p = I420PlanesOf(img);
     for (int x = lo; x < hi; ++x) {
       const double vx = SpanCoord(bx, ax, x), vy = SpanCoord(by, ay, x);
       const int x0 = std::min(static_cast<int>(vx), maxX0);
       const int y0 = std::min(static_cast<int>(vy), maxY0);
-      const float fx = static_cast<float>(vx - x0), fy = static_cast<float>(vy - y0);
-      const std::uint8_t* yp = p.y + static_cast<std::size_t>(y0) * p.yStride + static_cast<std::size_t>(x0);
-      const std::uint8_t* yq = yp + p.yStride;
-      const std::size_t c00 = static_cast<std::size_t>(y0 >> 1) * p.cStride + static_cast<std::size_t>(x0 >> 1);
-      const std::size_t dx = static_cast<std::size_t>(((x0 + 1) >> 1) - (x0 >> 1));
-      const std::size_t dy = static_cast<std::size_t>(((y0 + 1) >> 1) - (y0 >> 1)) * p.cStride;
-      float t[4][3];
-      YuvToBgr(yp[0], p.u[c00], p.v[c00], t[0][0], t[0][1], t[0][2]);
-      YuvToBgr(yp[1], p.u[c00 + dx], p.v[c00 + dx], t[1][0], t[1][1], t[1][2]);
-      YuvToBgr(yq[0], p.u[c00 + dy], p.v[c00 + dy], t[2][0], t[2][1], t[2][2]);
-      YuvToBgr(yq[1], p.u[c00 + dy + dx], p.v[c00 + dy + dx], t[3][0], t[3][1], t[3][2]);
-      ob[x] = Lerp(Lerp(t[0][0], t[1][0], fx), Lerp(t[2][0], t[3][0], fx), fy);
-      og[x] = Lerp(Lerp(t[0][1], t[1][1], fx), Lerp(t[2][1], t[3][1], fx), fy);
-      orr[x] = Lerp(Lerp(t[0][2], t[1][2], fx), Lerp(t[2][2], t[3][2], fx), fy);
+      float t[4][3], px[3];
+      TapI420Inside(p, x0, y0, t[0]);
+      TapI420Inside(p, x0 + 1, y0, t[1]);
+      TapI420Inside(p, x0, y0 + 1, t[2]);
+      TapI420Inside(p, x0 + 1, y0 + 1, t[3]);
+      MixTaps(t[0], t[1], t[2], t[3], static_cast<float>(vx - x0), static_cast<float>(vy - y0), px);
+      ob[x] = px[0];
+      og[x] = px[1];
+      orr[x] = px[2];
     }
     return;
   }

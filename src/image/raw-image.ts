@@ -49,6 +49,22 @@ export function packedBytes(width: number, height: number, channels: number, ord
   return width * height * channels + (order === 'i420' ? i420ChromaBytes(width, height) : 0);
 }
 
+/**
+ * Copies a checked image into `out` tightly packed (stride = width * channels; an I420 image's
+ * chroma planes, already packed, follow as they are).
+ */
+export function copyPacked(image: RawImage & { stride: number; order: PixelOrder }, out: Uint8Array): void {
+  const rowBytes = image.width * image.channels;
+  const chroma = image.order === 'i420' ? i420ChromaBytes(image.width, image.height) : 0;
+  const src = image.data;
+  if (image.stride === rowBytes) {
+    out.set(src.subarray(0, rowBytes * image.height + chroma));
+    return;
+  }
+  for (let y = 0; y < image.height; y++) out.set(src.subarray(y * image.stride, y * image.stride + rowBytes), y * rowBytes);
+  if (chroma) out.set(src.subarray(image.stride * image.height, image.stride * image.height + chroma), rowBytes * image.height);
+}
+
 /** True for objects that look like a RawImage (not for Buffers/Uint8Arrays, which are encoded files). */
 export function isRawImageLike(value: unknown): value is RawImage {
   return typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && 'data' in value && 'width' in value;

@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { FaceReidError, invalidType, outOfRange } from '../errors';
-import { checkRawImage, i420ChromaBytes, type RawImage } from '../image';
+import { checkRawImage, copyPacked, type RawImage } from '../image';
 import { FramePool, FrameQueue, type VideoFrame } from './frames';
 import type { FrameSource, ResolvedSourceOptions } from './source';
 import { newSourceStats, type SourceStats } from './source-stats';
@@ -111,7 +111,7 @@ export class PushedSource extends EventEmitter implements FrameSource {
         this.stats.framesDropped++;
         continue;
       }
-      copyRows(image, frame.data);
+      copyPacked(image, frame.data);
       frame.index = index;
       frame.timestamp = input.timestamp;
       this.#queue!.push(frame);
@@ -169,18 +169,4 @@ export class PushedSource extends EventEmitter implements FrameSource {
     this.emit('end');
     return null;
   }
-}
-
-/** Copies a frame into a tightly packed buffer of the same geometry (rows may be strided). */
-function copyRows(image: ReturnType<typeof checkRawImage>, out: Buffer): void {
-  const rowBytes = image.width * image.channels;
-  const src = image.data;
-  // I420's chroma planes follow the luma plane packed: they are copied as they are.
-  const chroma = image.order === 'i420' ? i420ChromaBytes(image.width, image.height) : 0;
-  if (image.stride === rowBytes) {
-    out.set(src.subarray(0, rowBytes * image.height + chroma));
-    return;
-  }
-  for (let y = 0; y < image.height; y++) out.set(src.subarray(y * image.stride, y * image.stride + rowBytes), y * rowBytes);
-  if (chroma) out.set(src.subarray(image.stride * image.height, image.stride * image.height + chroma), rowBytes * image.height);
 }

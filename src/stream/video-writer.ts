@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { FaceReidError, invalidType, outOfRange } from '../errors';
-import { checkRawImage, i420ChromaBytes, packedBytes, type RawImage } from '../image';
+import { checkRawImage, copyPacked, packedBytes, type RawImage } from '../image';
 import type { Annotation } from '../render/annotate';
 import { RawOverlay } from '../render/raw-overlay';
 
@@ -121,22 +121,14 @@ export class VideoWriter {
     return done;
   }
 
-  async #writeOne(image: RawImage & { stride: number }, annotations: readonly Annotation[]): Promise<void> {
+  async #writeOne(image: ReturnType<typeof checkRawImage>, annotations: readonly Annotation[]): Promise<void> {
     if (this.#failure) throw this.#failure;
     // This buffer went into the pipe two frames ago, and that write completed before the
     // previous frame was queued: it is free to fill while the previous one is still being written.
     const out = this.#buffers[this.#next]!;
     this.#next ^= 1;
-    const planar = this.#order === 'i420';
-    const rowBytes = planar ? this.width : this.width * 3;
-    // I420's chroma planes follow its luma plane, packed: copied as they are.
-    const chroma = planar ? i420ChromaBytes(this.width, this.height) : 0;
-    if (image.stride === rowBytes) out.set(image.data.subarray(0, rowBytes * this.height + chroma));
-    else {
-      for (let y = 0; y < this.height; y++) out.set(image.data.subarray(y * image.stride, y * image.stride + rowBytes), y * rowBytes);
-      if (chroma) out.set(image.data.subarray(image.stride * this.height, image.stride * this.height + chroma), rowBytes * this.height);
-    }
-    await this.#overlay.draw({ data: out, width: this.width, height: this.height, channels: planar ? 1 : 3, order: this.#order }, annotations);
+    copyPacked(image, out);
+    await this.#overlay.draw({ data: out, width: this.width, height: this.height, channels: image.channels, order: this.#order }, annotations);
     await this.#pending;
     if (this.#failure) throw this.#failure;
     this.#pending = new Promise((resolve) => this.#child.stdin!.write(out, () => resolve()));

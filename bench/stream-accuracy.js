@@ -102,15 +102,25 @@ function byStyle(truth, perFrame, isGallery) {
   }));
 }
 
+/** { value: how many times } of a list of strings. */
+function countBy(values) {
+  const counts = {};
+  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  return counts;
+}
+
 /** One FaceStream run scored: the accuracy, its label changes both ways, its inferences. */
 function trackedReport(truth, tracked, isGallery) {
   const score = scoreAppearances(truth, tracked.perFrame, isGallery);
   const started = tracked.events.filter((e) => e.type === 'track.started').length;
-  const updates = tracked.events.filter((e) => e.type === 'track.updated').length;
+  const updated = tracked.events.filter((e) => e.type === 'track.updated');
+  const updates = updated.length;
   return {
     ...score,
     tracks: started,
     labelChanges: updates,
+    // What each change was: a visitor id (or a name) replaced by a name, or a name by a visitor id.
+    labelChangeKinds: countBy(updated.map((e) => `${e.previous.kind} -> ${e.kind}`)),
     labelChangesPer100Tracks: started ? (100 * updates) / started : 0,
     labelChangesPerTrack: started ? updates / started : 0,
     appearanceLabelChanges: score.labelChanges,
@@ -191,7 +201,7 @@ function printReport(report) {
       }));
     }
   }
-  for (const t of tracked) console.log(`detectEvery ${t.detectEvery}: ${t.tracks} tracks for ${video.appearances} appearances; time per step (ms): ${JSON.stringify(t.timing, (k, v) => (typeof v === 'number' ? Math.round(v) : v))}`);
+  for (const t of tracked) console.log(`detectEvery ${t.detectEvery}: ${t.tracks} tracks for ${video.appearances} appearances; time per step (ms): ${JSON.stringify(t.timing, (k, v) => (typeof v === 'number' ? Math.round(v) : v))}; label changes of confirmed tracks by kind: ${JSON.stringify(t.labelChangeKinds)}`);
 }
 
 module.exports = { enrol, runTracked, runPerFrame };

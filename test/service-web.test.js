@@ -3,8 +3,9 @@
 // a real listening service: real pipeline and models, an SQLite gallery in a fresh folder, an API
 // key made with `face-reid keys create`, LFW pictures. The page is driven as a person would:
 // enter the key, enrol two people from uploads, see their thumbnails, identify a photo holding
-// one of them (another picture) and a stranger, remove one. Screenshots of each step go to
-// test-output/web/. Also: the static routes (headers, no key needed, path tricks refused) and the
+// one of them (another picture) and a stranger, remove one, start the configured camera stream (a
+// video made here of the one still enrolled walking by) and see its events arrive. Screenshots of
+// each step go to test-output/web/. Also: the static routes (headers, no key needed, path tricks refused) and the
 // thumbnail route.
 const assert = require('node:assert/strict');
 const http = require('node:http');
@@ -16,6 +17,8 @@ const { Gallery } = require('../dist');
 const { startService, serviceConfig } = require('../dist/service');
 const { modelsDir, dataDir, outputDir, projectRoot } = require('./helpers/env');
 const { launchBrowser } = require('./helpers/browser');
+const { ffmpegPath } = require('./helpers/media');
+const { VideoWriter } = require('../dist/stream/video-writer');
 
 const CLI = resolve(__dirname, '..', 'dist', 'cli', 'main.js');
 const CSP = "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:";
@@ -26,6 +29,25 @@ function lfw(name, n) {
   const pictures = readdirSync(folder).filter((f) => f.endsWith('.jpg')).sort();
   assert.ok(pictures.length >= n, `${folder} holds ${pictures.length} pictures, the test needs ${n}`);
   return join(folder, pictures[n - 1]);
+}
+
+/**
+ * A 3 s, 30 fps camera clip of one picture crossing a gray 640x480 frame, encoded by ffmpeg (the
+ * stream the service is configured with; made at test time, never committed).
+ */
+async function walkingClip(file, picture) {
+  const [width, height] = [640, 480];
+  const face = await sharp(picture).resize(200, 200).toBuffer();
+  const writer = VideoWriter.open(file, { width, height, fps: 30, order: 'rgb', ffmpegPath: ffmpegPath() });
+  for (let i = 0; i < 90; i++) {
+    const { data } = await sharp({ create: { width, height, channels: 3, background: '#606060' } })
+      .composite([{ input: face, left: 60 + i * 3, top: 140 }])
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    await writer.write({ data, width, height, channels: 3, order: 'rgb' });
+  }
+  await writer.close();
 }
 
 /** GET with the path sent exactly as written (fetch and URL would resolve the dot segments first). */
@@ -61,8 +83,10 @@ describe('service web page (headless Chromium, real service)', function () {
     });
     assert.equal(created.status, 0, created.stderr);
     key = JSON.parse(created.stdout).key;
+    const clip = join(dir, 'door.mp4');
+    await walkingClip(clip, lfw(PEOPLE[0], 3));
     service = await startService({
-      config: serviceConfig({ logLevel: 'silent', host: '127.0.0.1', port: 0, gallery: galleryFile, pipeline: { modelDir: modelsDir() } }),
+      config: serviceConfig({ logLevel: 'silent', host: '127.0.0.1', port: 0, gallery: galleryFile, pipeline: { modelDir: modelsDir() }, streams: { door: clip } }),
       openGallery: (location, pipeline) => Gallery.open(location, { model: pipeline.embeddingModel }),
       handleSignals: false,
       logger: false,
@@ -183,6 +207,24 @@ describe('service web page (headless Chromium, real service)', function () {
     assert.deepEqual(await page.$$eval('#identities li', (items) => items.map((li) => li.dataset.label)), [PEOPLE[0]]);
     await shot('05-removed');
     assert.equal((await api(`/v1/identities/${PEOPLE[1]}`)).status, 404);
+    assert.deepEqual(pageErrors, [], 'the page logged no errors and broke no CSP rule');
+  });
+
+  it('a configured stream started over the API: its events appear live on the page, the enrolled person named', async function () {
+    const started = await fetch(`${base}/v1/streams/door/start`, { method: 'POST', headers: { 'x-api-key': key } });
+    assert.equal(started.status, 200, await started.text());
+    // The clip ends after 3 s, and with it the track: the page must have shown its whole life.
+    await page.waitForFunction(() => [...document.querySelectorAll('#events li')].some((li) => / door track\.ended track /.test(li.textContent)));
+    await shot('06-live-events');
+    // Newest first on the page; in the order they happened here.
+    const lines = (await page.$$eval('#events li', (items) => items.map((li) => li.textContent))).reverse();
+    const types = lines.map((line) => / door (track\.\w+) track /.exec(line)?.[1]);
+    assert.ok(types.every(Boolean), JSON.stringify(lines));
+    assert.equal(types[0], 'track.started', JSON.stringify(lines));
+    assert.equal(types.at(-1), 'track.ended', JSON.stringify(lines));
+    const named = lines.find((line) => line.includes('track.identified'));
+    assert.match(named, /^\d\d:\d\d:\d\d door track\.identified track t\d+ Colin Powell$/, JSON.stringify(lines));
+    assert.ok(!lines.some((line) => /Tony Blair|visitor-/.test(line)), JSON.stringify(lines));
     assert.deepEqual(pageErrors, [], 'the page logged no errors and broke no CSP rule');
   });
 

@@ -177,6 +177,32 @@ describe('FaceStream on a generated video', function () {
     assert.throws(() => new FaceStream(pipeline, { readAhead: -1 }), { name: 'RangeError', message: 'Expected an integer >= 0 for readAhead but received -1' });
   });
 
+  it('readAhead follows the detector: 1 under LATENCY, OpenVINO\'s optimal requests under THROUGHPUT, with the same results as one frame at a time', async function () {
+    assert.equal(pipeline.detectorParallelism, 1, 'the default detector (LATENCY) runs one detection at a time');
+    const readAheadOf = async (p, options) => {
+      const stream = new FaceStream(p, options);
+      await stream.close();
+      return stream.readAhead;
+    };
+    assert.equal(await readAheadOf(pipeline), 1);
+    const throughput = await FacePipeline.create({ modelDir: modelsDir(), detector: { config: { PERFORMANCE_HINT: 'THROUGHPUT' } } });
+    try {
+      // Two cores give two streams; a larger CI box gives more, read ahead up to 4.
+      assert.ok(throughput.detectorParallelism >= 2, `THROUGHPUT on ${require('node:os').cpus().length} cores: ${throughput.detectorParallelism}`);
+      assert.equal(await readAheadOf(throughput), Math.min(4, throughput.detectorParallelism));
+      assert.equal(await readAheadOf(throughput, { readAhead: 0 }), 0, 'an explicit readAhead wins');
+      // Read ahead by default (and so with the larger pool): the same records and events as one at a time.
+      const alone = await runTracked(throughput, gallery, video, 1, { streamOptions: { readAhead: 0, sightings: false } });
+      const ahead = await runTracked(throughput, gallery, video, 1, { streamOptions: { sightings: false } });
+      assert.equal(ahead.perFrame.length, truth.frameCount);
+      assert.deepEqual(ahead.perFrame, alone.perFrame);
+      const shape = (events) => events.map((e) => JSON.stringify({ ...e, at: undefined }));
+      assert.deepEqual(shape(ahead.events), shape(alone.events));
+    } finally {
+      await throughput.close();
+    }
+  });
+
   it('close() mid-stream ends the decoder, the loops and the iterators; bad arguments are typed errors', async function () {
     const stream = FaceStream.open(pipeline, { cam: video }, { gallery });
     const iterator = stream.events();

@@ -27,9 +27,10 @@ with name=source (events carry the name as "camera"; default cam0, cam1, ...).
 Events (track.started, track.identified, track.updated, track.ended) go to stdout, or --out FILE,
 and to every --sink: jsonl:FILE, http(s)://... (webhook POST) or mqtt://host:port (topics
 face-reid/<camera>/<event>), each with a bounded queue while the receiver is away.
---read-ahead N starts the detection of N frames ahead of the one being tracked (default 1; 2 lets
-two detections run at once, for a detector compiled with PERFORMANCE_HINT THROUGHPUT), --pool-size N
-the frame buffers of each source (default 4; 2 more than --read-ahead). docs/config.md, "Streams".
+--read-ahead N starts the detection of N frames ahead of the one being tracked (default: as many
+as the detector runs at once, 1 under the default LATENCY hint, 2 for a detector compiled with
+PERFORMANCE_HINT THROUGHPUT on two cores), --pool-size N the frame buffers of each source (default
+4, and 2 more for each frame read ahead beyond 1). docs/config.md, "Streams".
 --frames FILE writes one line per frame: every live track's id, box, label and similarity.
 --video FILE writes the (single) camera's frames with boxes, track ids and labels drawn.
 --snapshots DIR writes each ended track's best face as DIR/<camera>-<track>.jpg.

@@ -153,11 +153,17 @@ export class FaceDetector {
   readonly confidence: number;
   readonly minFaceSize: number;
   readonly keepAspect: boolean;
+  /**
+   * How many detections OpenVINO runs at once with this configuration: its
+   * OPTIMAL_NUMBER_OF_INFER_REQUESTS, 1 under LATENCY, the number of streams under THROUGHPUT.
+   */
+  readonly parallelism: number;
 
-  private constructor(ir: DetectorIr, config: DetectorConfig & ModelSource, device: string) {
+  private constructor(ir: DetectorIr, config: DetectorConfig & ModelSource, device: string, parallelism: number) {
     this.#ir = ir;
     this.#source = config;
     this.device = device;
+    this.parallelism = parallelism;
     this.confidence = config.confidence ?? DEFAULT_CONFIDENCE;
     this.minFaceSize = config.minFaceSize ?? 0;
     this.keepAspect = config.keepAspect ?? true;
@@ -167,7 +173,9 @@ export class FaceDetector {
   static async create(config: DetectorConfig & ModelSource = {}): Promise<FaceDetector> {
     const ir = await detectorIr(await resolveModelFiles(DETECTOR_MODEL, config), config.confidence ?? DEFAULT_CONFIDENCE, config);
     const { sized, device } = await openSized(ir, config, { width: SIDE, height: SIDE });
-    const detector = new FaceDetector(ir, config, device);
+    // Every input size is compiled with the same configuration, so the 300x300 model's figure holds for all.
+    const parallelism = Math.max(1, (await sized.model.warm()).optimalInferRequests || 1);
+    const detector = new FaceDetector(ir, config, device, parallelism);
     detector.#models.set(`${SIDE}x${SIDE}`, sized);
     return detector;
   }

@@ -55,6 +55,12 @@ export class FacePipeline {
    * holds one model's vectors; identifyFaces and enrolment pass this so a mismatch is an error.
    */
   readonly embeddingModel: string;
+  /**
+   * Detections the detector's configuration runs at once (OpenVINO's optimal number of infer
+   * requests: 1 under the default LATENCY hint, 2 under THROUGHPUT on two cores). FaceStream reads
+   * that many frames ahead by default, so a THROUGHPUT detector keeps every request busy.
+   */
+  readonly detectorParallelism: number;
 
   private constructor(
     parts: { detector: FaceDetector; landmarks: LandmarksRegressor; reid: BatchedModel; reidDevice: string },
@@ -68,6 +74,7 @@ export class FacePipeline {
     this.#maxPixels = maxPixels;
     this.config = config;
     this.devices = { detector: parts.detector.device, landmarks: parts.landmarks.device, reid: parts.reidDevice };
+    this.detectorParallelism = parts.detector.parallelism;
     this.embeddingModel = embeddingModelKey(REID_MODEL, modelSection(config, 'reid').precision ?? 'FP16');
   }
 

@@ -62,8 +62,11 @@ export interface FaceStreamOptions {
   /**
    * Per camera, frames whose detection and landmarks may start before the previous frame's
    * tracking and re-identification are done (both stages run at once, so one camera keeps both
-   * cores busy). Frames stay in order for the tracker. Default 1; 0 for one frame at a time.
-   * Pushed frames that are not live always go one at a time (their pixels may be refilled).
+   * cores busy). Frames stay in order for the tracker. Default: the detections the pipeline's
+   * detector runs at once (`pipeline.detectorParallelism`, at most 4): 1 under the default LATENCY
+   * hint, 2 under THROUGHPUT on two cores. 0 for one frame at a time. Pushed frames that are not
+   * live always go one at a time (their pixels may be refilled). Reading further ahead than 1
+   * also gives each source two more pooled buffers per frame ahead unless `source.poolSize` is set.
    */
   readAhead?: number;
   /**
@@ -194,7 +197,7 @@ export class FaceStream extends EventEmitter {
     this.#pipeline = pipeline;
     this.#gallery = options.gallery;
     this.#detectEvery = checkInt(options.detectEvery ?? 1, 'detectEvery', 1);
-    this.#readAhead = checkInt(options.readAhead ?? 1, 'readAhead', 0);
+    this.#readAhead = checkInt(options.readAhead ?? defaultReadAhead(pipeline), 'readAhead', 0);
     this.#policy = new EmbedPolicy(options.embed);
     this.#visitors = new VisitorRegistry(options.visitors);
     const threshold = options.threshold ?? pipeline.config.thresholds?.match ?? DEFAULT_MATCH_THRESHOLD;
@@ -234,6 +237,20 @@ export class FaceStream extends EventEmitter {
     return stream;
   }
 
+  /**
+   * The pool a source needs beyond its default of 4 when frames are read further ahead than 1:
+   * two buffers more per extra frame ahead (the one being detected, one decoded behind it), so
+   * that a live source keeps the same slack. A caller's poolSize overrides it.
+   */
+  /** Frames per camera whose detection may start before the previous frame is tracked (options.readAhead). */
+  get readAhead(): number {
+    return this.#readAhead;
+  }
+
+  #poolFor(): { poolSize?: number } {
+    return this.#readAhead > 1 ? { poolSize: Math.min(64, 2 * this.#readAhead + 2) } : {};
+  }
+
   /** Starts processing a source under `name` (its events carry it as `camera`). */
   addSource(name: string, input: SourceInput, options?: SourceOptions): void {
     if (this.#closed) throw new FaceReidError('the stream is closed', 'STREAM_CLOSED');
@@ -241,7 +258,7 @@ export class FaceStream extends EventEmitter {
     if (this.#cameras.has(name)) throw outOfRange('a camera name not in use', 'name', name);
     // The configuration's ffmpeg settings (path, hardware decoding, input options) under the
     // caller's: an option left undefined (a CLI flag not given) keeps the configured value.
-    const source = isFrameSource(input) ? input : openSource(input as string, { ...sourceOptionsFromConfig(this.#pipeline.config), ...definedOnly(options ?? this.#sourceOptions) });
+    const source = isFrameSource(input) ? input : openSource(input as string, { ...sourceOptionsFromConfig(this.#pipeline.config), ...this.#poolFor(), ...definedOnly(options ?? this.#sourceOptions) });
     const session = new CameraSession(name, this.#policy, this.#identity, { tracker: this.#tracker });
     session.onEnded = (info, identity) => this.#remember(info, identity.kind === 'visitor' ? identity.label ?? undefined : undefined);
     const camera: Camera = {
@@ -569,6 +586,15 @@ export class FaceStream extends EventEmitter {
   #finishIterators(): void {
     for (const it of this.#iterators) it.wake?.();
   }
+}
+
+/** Most frames FaceStream reads ahead by itself, however many requests the detector runs at once. */
+const MAX_DEFAULT_READ_AHEAD = 4;
+
+/** As many frames ahead as the detector runs detections at once (1 for a pipeline that does not say). */
+function defaultReadAhead(pipeline: FacePipeline): number {
+  const n = pipeline.detectorParallelism;
+  return Number.isSafeInteger(n) && n >= 1 ? Math.min(MAX_DEFAULT_READ_AHEAD, n) : 1;
 }
 
 function definedOnly<T extends object>(options: T | undefined): Partial<T> {

@@ -164,15 +164,24 @@ describe('FaceStream on a generated video', function () {
     assert.ok(score.enrolledCorrectRate >= 0.98 && score.strangerEverNamedRate < 0.01, JSON.stringify(score));
   });
 
-  it('reading ahead changes nothing: one frame at a time (readAhead 0) gives the same tracks, labels and events', async function () {
-    // The default starts a frame's detection before the previous frame's tracking is done; the
-    // tracker must still see the frames in order, so every record and event must be the same.
-    const alone = await runTracked(pipeline, gallery, video, 1, { streamOptions: { readAhead: 0, sightings: false } });
-    const ahead = await runTracked(pipeline, gallery, video, 1, { streamOptions: { sightings: false } });
+  /**
+   * The video through `p` one frame at a time (readAhead 0) and reading ahead as FaceStream does by
+   * default: the tracker must still see the frames in order, so every record and event is the same.
+   */
+  async function sameAheadAsAlone(p) {
+    const alone = await runTracked(p, gallery, video, 1, { streamOptions: { readAhead: 0, sightings: false } });
+    const ahead = await runTracked(p, gallery, video, 1, { streamOptions: { sightings: false } });
     assert.equal(alone.perFrame.length, truth.frameCount);
     assert.deepEqual(ahead.perFrame, alone.perFrame);
     const shape = (events) => events.map((e) => JSON.stringify({ ...e, at: undefined }));
     assert.deepEqual(shape(ahead.events), shape(alone.events));
+    return { alone, ahead };
+  }
+
+  it('reading ahead changes nothing: one frame at a time (readAhead 0) gives the same tracks, labels and events', async function () {
+    // The default starts a frame's detection before the previous frame's tracking is done; the
+    // tracker must still see the frames in order, so every record and event must be the same.
+    const { alone } = await sameAheadAsAlone(pipeline);
     assert.ok(alone.events.length > 10, `${alone.events.length} events`);
     assert.throws(() => new FaceStream(pipeline, { readAhead: -1 }), { name: 'RangeError', message: 'Expected an integer >= 0 for readAhead but received -1' });
   });
@@ -192,12 +201,7 @@ describe('FaceStream on a generated video', function () {
       assert.equal(await readAheadOf(throughput), Math.min(4, throughput.detectorParallelism));
       assert.equal(await readAheadOf(throughput, { readAhead: 0 }), 0, 'an explicit readAhead wins');
       // Read ahead by default (and so with the larger pool): the same records and events as one at a time.
-      const alone = await runTracked(throughput, gallery, video, 1, { streamOptions: { readAhead: 0, sightings: false } });
-      const ahead = await runTracked(throughput, gallery, video, 1, { streamOptions: { sightings: false } });
-      assert.equal(ahead.perFrame.length, truth.frameCount);
-      assert.deepEqual(ahead.perFrame, alone.perFrame);
-      const shape = (events) => events.map((e) => JSON.stringify({ ...e, at: undefined }));
-      assert.deepEqual(shape(ahead.events), shape(alone.events));
+      await sameAheadAsAlone(throughput);
     } finally {
       await throughput.close();
     }

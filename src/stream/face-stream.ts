@@ -237,16 +237,16 @@ export class FaceStream extends EventEmitter {
     return stream;
   }
 
-  /**
-   * The pool a source needs beyond its default of 4 when frames are read further ahead than 1:
-   * two buffers more per extra frame ahead (the one being detected, one decoded behind it), so
-   * that a live source keeps the same slack. A caller's poolSize overrides it.
-   */
   /** Frames per camera whose detection may start before the previous frame is tracked (options.readAhead). */
   get readAhead(): number {
     return this.#readAhead;
   }
 
+  /**
+   * The pool a source needs beyond its default of 4 when frames are read further ahead than 1:
+   * two buffers more per extra frame ahead (the one being detected, one decoded behind it), so
+   * that a live source keeps the same slack. A caller's poolSize overrides it.
+   */
   #poolFor(): { poolSize?: number } {
     return this.#readAhead > 1 ? { poolSize: Math.min(64, 2 * this.#readAhead + 2) } : {};
   }

@@ -22,7 +22,7 @@ import type { FrameRecord, StreamEvent } from './events';
 import { FairScheduler } from './fair-scheduler';
 import { IdentityResolver, type FaceMatcher, type IdentityChange } from './identity';
 import { viewQuality } from './quality';
-import { openSource, sourceOptionsFromConfig, type FrameSource, type PushedFrame, type SourceOptions, type SourceStats, type VideoFrame } from './source';
+import { DEFAULT_POOL_SIZE, MAX_POOL_SIZE, openSource, sourceOptionsFromConfig, type FrameSource, type PushedFrame, type SourceOptions, type SourceStats, type VideoFrame } from './source';
 import type { TrackerOptions } from './tracker';
 import { dot } from './tracker';
 import { distinctViews, type FaceView } from './views';
@@ -243,12 +243,12 @@ export class FaceStream extends EventEmitter {
   }
 
   /**
-   * The pool a source needs beyond its default of 4 when frames are read further ahead than 1:
-   * two buffers more per extra frame ahead (the one being detected, one decoded behind it), so
-   * that a live source keeps the same slack. A caller's poolSize overrides it.
+   * The pool a source needs beyond its default when frames are read further ahead than 1: two
+   * buffers more per extra frame ahead (the one being detected, one decoded behind it), so that a
+   * live source keeps the same slack. A caller's poolSize overrides it.
    */
   #poolFor(): { poolSize?: number } {
-    return this.#readAhead > 1 ? { poolSize: Math.min(64, 2 * this.#readAhead + 2) } : {};
+    return this.#readAhead > 1 ? { poolSize: Math.min(MAX_POOL_SIZE, DEFAULT_POOL_SIZE + 2 * (this.#readAhead - 1)) } : {};
   }
 
   /** Starts processing a source under `name` (its events carry it as `camera`). */

@@ -129,6 +129,10 @@ export interface ResolvedSourceOptions {
   live: boolean | undefined;
 }
 
+/** Frame buffers a source pools unless told otherwise, and the most it may be given. */
+export const DEFAULT_POOL_SIZE = 4;
+export const MAX_POOL_SIZE = 64;
+
 const OPTION_KEYS = ['ffmpegPath', 'inputOptions', 'hwaccel', 'hwaccelDevice', 'pixelFormat', 'width', 'height', 'fps', 'realtime', 'loop', 'poolSize', 'stallTimeoutMs', 'openTimeoutMs', 'reconnect', 'live'];
 
 function optionalString(value: unknown, name: string): string | undefined {
@@ -181,7 +185,7 @@ export function resolveSourceOptions(options: SourceOptions = {}): ResolvedSourc
     fps: optionalNumber(options.fps, 'options.fps', 'a frame rate > 0', (n) => Number.isFinite(n) && n > 0),
     realtime: optionalBoolean(options.realtime, 'options.realtime') ?? false,
     loop: optionalBoolean(options.loop, 'options.loop') ?? false,
-    poolSize: optionalNumber(options.poolSize, 'options.poolSize', 'a whole number in [2, 64]', (n) => Number.isInteger(n) && n >= 2 && n <= 64) ?? 4,
+    poolSize: optionalNumber(options.poolSize, 'options.poolSize', `a whole number in [2, ${MAX_POOL_SIZE}]`, (n) => Number.isInteger(n) && n >= 2 && n <= MAX_POOL_SIZE) ?? DEFAULT_POOL_SIZE,
     stallTimeoutMs: optionalNumber(options.stallTimeoutMs, 'options.stallTimeoutMs', 'a number of milliseconds > 0', (n) => Number.isFinite(n) && n > 0) ?? 10_000,
     openTimeoutMs: optionalNumber(options.openTimeoutMs, 'options.openTimeoutMs', 'a number of milliseconds > 0', (n) => Number.isFinite(n) && n > 0) ?? 20_000,
     reconnect: {

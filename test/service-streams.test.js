@@ -6,10 +6,10 @@
 const assert = require('node:assert/strict');
 const { mkdirSync, readdirSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
-const sharp = require('sharp');
 const { FacePipeline, Gallery } = require('../dist');
 const { createServer, serviceConfig, createApiKey, loadServiceConfig } = require('../dist/service');
 const { modelsDir, dataDir, outputDir } = require('./helpers/env');
+const { movingFaceFrames } = require('./helpers/moving-face');
 
 const WIDTH = 640;
 const HEIGHT = 480;
@@ -68,16 +68,11 @@ describe('face-reid service: camera streams and Server-Sent Events', function ()
 
   /** The person's face moving right over a gray canvas, 25 frames a second; pauses after 30 frames until released. */
   async function* frames(picture) {
-    const face = await sharp(picture).resize(200, 200).toBuffer();
-    for (let i = 0; i < 60; i++) {
+    let i = 0;
+    for await (const frame of movingFaceFrames(picture, { count: 60, width: WIDTH, height: HEIGHT })) {
       if (i === 30) await gate;
-      const { data } = await sharp({ create: { width: WIDTH, height: HEIGHT, channels: 3, background: '#606060' } })
-        .composite([{ input: face, left: 120 + i * 2, top: 140 }])
-        .removeAlpha()
-        .raw()
-        .toBuffer({ resolveWithObject: true });
       framesPushed++;
-      yield { data, width: WIDTH, height: HEIGHT, channels: 3, order: 'rgb', stride: WIDTH * 3, timestamp: i * 40 };
+      yield { ...frame, timestamp: i++ * 40 };
     }
   }
 

@@ -19,6 +19,7 @@ const { modelsDir, dataDir, outputDir, projectRoot } = require('./helpers/env');
 const { launchBrowser } = require('./helpers/browser');
 const { ffmpegPath } = require('./helpers/media');
 const { VideoWriter } = require('../dist/stream/video-writer');
+const { movingFaceFrames } = require('./helpers/moving-face');
 
 const CLI = resolve(__dirname, '..', 'dist', 'cli', 'main.js');
 const CSP = "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:";
@@ -36,17 +37,8 @@ function lfw(name, n) {
  * stream the service is configured with; made at test time, never committed).
  */
 async function walkingClip(file, picture) {
-  const [width, height] = [640, 480];
-  const face = await sharp(picture).resize(200, 200).toBuffer();
-  const writer = VideoWriter.open(file, { width, height, fps: 30, order: 'rgb', ffmpegPath: ffmpegPath() });
-  for (let i = 0; i < 90; i++) {
-    const { data } = await sharp({ create: { width, height, channels: 3, background: '#606060' } })
-      .composite([{ input: face, left: 60 + i * 3, top: 140 }])
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    await writer.write({ data, width, height, channels: 3, order: 'rgb' });
-  }
+  const writer = VideoWriter.open(file, { width: 640, height: 480, fps: 30, order: 'rgb', ffmpegPath: ffmpegPath() });
+  for await (const frame of movingFaceFrames(picture, { count: 90, left: 60, step: 3 })) await writer.write(frame);
   await writer.close();
 }
 
